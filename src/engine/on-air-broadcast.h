@@ -1,0 +1,88 @@
+/* on-air-broadcast.h: one source, one pipeline, branches built on demand
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gst/gst.h>
+
+#include "on-air-source-spec.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  ON_AIR_SOURCE_STATE_STOPPED,
+  ON_AIR_SOURCE_STATE_STARTING,
+  ON_AIR_SOURCE_STATE_LIVE,
+  ON_AIR_SOURCE_STATE_RECONNECTING,
+  ON_AIR_SOURCE_STATE_FAILED,
+} OnAirSourceState;
+
+typedef enum
+{
+  ON_AIR_CODEC_H264,
+  ON_AIR_CODEC_VP8,
+} OnAirCodec;
+
+/* A viewer's place in the pipeline: its queue and webrtcbin. */
+typedef struct _OnAirRtpTap OnAirRtpTap;
+
+#define ON_AIR_TYPE_BROADCAST (on_air_broadcast_get_type ())
+G_DECLARE_FINAL_TYPE (OnAirBroadcast, on_air_broadcast, ON_AIR, BROADCAST, GObject)
+
+OnAirBroadcast   *on_air_broadcast_new                 (OnAirSourceSpec *spec);
+gboolean          on_air_broadcast_start               (OnAirBroadcast  *self,
+                                                        GError         **error);
+void              on_air_broadcast_stop                (OnAirBroadcast  *self);
+
+OnAirSourceSpec  *on_air_broadcast_get_spec            (OnAirBroadcast  *self);
+OnAirSourceState  on_air_broadcast_get_state           (OnAirBroadcast  *self);
+const char       *on_air_source_state_to_string        (OnAirSourceState state);
+/* Safe to show: never contains credentials. NULL unless failed. */
+const char       *on_air_broadcast_get_error_message   (OnAirBroadcast  *self);
+/* Seconds until the next retry while failed, else 0. */
+guint             on_air_broadcast_get_retry_seconds   (OnAirBroadcast  *self);
+/* What is being shown, e.g. "Integrated Camera" or the RTSP location. */
+const char       *on_air_broadcast_get_description     (OnAirBroadcast  *self);
+const char       *on_air_broadcast_get_source_kind     (OnAirBroadcast  *self);
+gboolean          on_air_broadcast_get_resolution      (OnAirBroadcast  *self,
+                                                        int             *width,
+                                                        int             *height);
+double            on_air_broadcast_get_fps             (OnAirBroadcast  *self);
+/* TRUE when the source already delivers H.264 that WebRTC sends as is. */
+gboolean          on_air_broadcast_get_h264_passthrough (OnAirBroadcast *self);
+GstElement       *on_air_broadcast_get_pipeline        (OnAirBroadcast  *self);
+/* How many video encoder elements the pipeline holds right now. */
+guint             on_air_broadcast_count_encoders      (OnAirBroadcast  *self);
+
+/* JPEG frames for MJPEG viewers and snapshots; "jpeg-frame" is emitted on
+ * the main context, at most once per main-loop iteration, with the newest
+ * frame only. */
+void              on_air_broadcast_acquire_jpeg        (OnAirBroadcast  *self);
+void              on_air_broadcast_release_jpeg        (OnAirBroadcast  *self);
+GBytes           *on_air_broadcast_dup_latest_jpeg     (OnAirBroadcast  *self,
+                                                        guint64         *sequence);
+
+/* BGRA frames no larger than max_width × max_height for a preview;
+ * "preview-frame" carries a GstSample, coalesced like "jpeg-frame". */
+void              on_air_broadcast_acquire_preview     (OnAirBroadcast  *self,
+                                                        int              max_width,
+                                                        int              max_height);
+void              on_air_broadcast_release_preview     (OnAirBroadcast  *self);
+
+/* Adds @webrtcbin to the pipeline and feeds it @codec RTP with payload
+ * type @pt. Viewers that agree on codec and payload type share one
+ * payloader. The encoder is asked for a keyframe so the viewer starts at
+ * once. */
+OnAirRtpTap      *on_air_broadcast_attach_webrtc       (OnAirBroadcast  *self,
+                                                        GstElement      *webrtcbin,
+                                                        OnAirCodec       codec,
+                                                        guint            pt);
+void              on_air_broadcast_detach_webrtc       (OnAirBroadcast  *self,
+                                                        OnAirRtpTap     *tap);
+guint64           on_air_rtp_tap_get_frames_sent       (OnAirRtpTap     *tap);
+guint64           on_air_rtp_tap_get_frames_dropped    (OnAirRtpTap     *tap);
+void              on_air_broadcast_request_keyframe    (OnAirBroadcast  *self);
+
+G_END_DECLS

@@ -1,0 +1,702 @@
+/* on-air-webrtc-peer.c
+ *
+ * Each viewer gets its own webrtcbin; the broadcast links it behind the
+ * payloader shared by every viewer with the same codec and payload type.
+ * webrtcbin calls back on its own threads: those callbacks only chain
+ * promises or hand a result to the main context.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "on-air-webrtc-peer"
+
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <gst/webrtc/webrtc.h>
+
+#include "on-air-error.h"
+#include "on-air-webrtc-peer.h"
+
+#define GATHER_TIMEOUT_MS 5000
+#define CONNECT_TIMEOUT_S 30
+#define DISCONNECTED_GRACE_S 10
+
+struct _OnAirWebrtcPeer
+{
+  GObject         parent_instance;
+
+  OnAirBroadcast *broadcast;
+  GMainContext   *context;
+  char           *id;
+  GstElement     *webrtcbin;
+  OnAirRtpTap    *tap;
+  OnAirCodec      codec;
+  guint           pt;
+
+  GTask          *answer_task;   /* main context only */
+  gint            answer_ready;  /* atomic: local description is set */
+  guint           gather_timeout;
+  guint           connect_timeout;
+  guint           disconnected_timeout;
+  gboolean        connected;
+  gboolean        closed;
+  gulong          reset_handler;
+};
+
+G_DEFINE_FINAL_TYPE (OnAirWebrtcPeer, on_air_webrtc_peer, G_TYPE_OBJECT)
+
+enum {
+  SIGNAL_CLOSED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+/* ---------------------------------------------------------------------- */
+/* SDP                                                                    */
+
+static gboolean
+media_receives (const GstSDPMedia *media)
+{
+  for (guint i = 0; i < gst_sdp_media_attributes_len (media); i++)
+    {
+      const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, i);
+
+      if (g_str_equal (attr->key, "sendonly") || g_str_equal (attr->key, "inactive"))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Value of @key in the fmtp line for @pt, or NULL. */
+static char *
+fmtp_value (const GstSDPMedia *media, guint pt, const char *key)
+{
+  for (guint i = 0; i < gst_sdp_media_attributes_len (media); i++)
+    {
+      const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, i);
+      g_auto(GStrv) params = NULL;
+      char *end = NULL;
+      guint64 attr_pt;
+
+      if (!g_str_equal (attr->key, "fmtp") || attr->value == NULL)
+        continue;
+      attr_pt = g_ascii_strtoull (attr->value, &end, 10);
+      if (end == attr->value || attr_pt != pt || *end != ' ')
+        continue;
+      params = g_strsplit (end + 1, ";", -1);
+      for (guint j = 0; params[j] != NULL; j++)
+        {
+          char *param = g_strstrip (params[j]);
+          gsize klen = strlen (key);
+
+          if (g_ascii_strncasecmp (param, key, klen) == 0 && param[klen] == '=')
+            return g_strdup (param + klen + 1);
+        }
+    }
+  return NULL;
+}
+
+/* Encoding name of @pt from its rtpmap, e.g. "H264". */
+static char *
+rtpmap_encoding (const GstSDPMedia *media, guint pt)
+{
+  for (guint i = 0; i < gst_sdp_media_attributes_len (media); i++)
+    {
+      const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, i);
+      char *end = NULL;
+      guint64 attr_pt;
+      const char *slash;
+
+      if (!g_str_equal (attr->key, "rtpmap") || attr->value == NULL)
+        continue;
+      attr_pt = g_ascii_strtoull (attr->value, &end, 10);
+      if (end == attr->value || attr_pt != pt || *end != ' ')
+        continue;
+      slash = strchr (end + 1, '/');
+      return slash ? g_strndup (end + 1, slash - (end + 1)) : g_strdup (end + 1);
+    }
+  return NULL;
+}
+
+GstSDPMessage *
+on_air_sdp_parse_offer (const char *text, gsize length, GError **error)
+{
+  g_autoptr(GstSDPMessage) sdp = NULL;
+  gboolean has_video = FALSE;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (text == NULL || length == 0 || !g_str_has_prefix (text, "v=0") ||
+      !g_utf8_validate (text, length, NULL))
+    {
+      g_set_error_literal (error, ON_AIR_ERROR, ON_AIR_ERROR_BAD_OFFER,
+                           "The body is not an SDP offer");
+      return NULL;
+    }
+  if (gst_sdp_message_new (&sdp) != GST_SDP_OK ||
+      gst_sdp_message_parse_buffer ((const guint8 *) text, length, sdp) != GST_SDP_OK ||
+      gst_sdp_message_medias_len (sdp) == 0)
+    {
+      g_set_error_literal (error, ON_AIR_ERROR, ON_AIR_ERROR_BAD_OFFER,
+                           "The SDP offer has no media");
+      return NULL;
+    }
+  for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++)
+    {
+      const GstSDPMedia *media = gst_sdp_message_get_media (sdp, i);
+
+      if (g_strcmp0 (gst_sdp_media_get_media (media), "video") == 0 &&
+          gst_sdp_media_formats_len (media) > 0)
+        has_video = TRUE;
+      /* webrtcbin needs ICE credentials and a fingerprint to answer. */
+      if (gst_sdp_media_get_attribute_val (media, "ice-ufrag") == NULL &&
+          gst_sdp_message_get_attribute_val (sdp, "ice-ufrag") == NULL)
+        {
+          g_set_error_literal (error, ON_AIR_ERROR, ON_AIR_ERROR_BAD_OFFER,
+                               "The SDP offer has no ICE credentials");
+          return NULL;
+        }
+      if (gst_sdp_media_get_attribute_val (media, "fingerprint") == NULL &&
+          gst_sdp_message_get_attribute_val (sdp, "fingerprint") == NULL)
+        {
+          g_set_error_literal (error, ON_AIR_ERROR, ON_AIR_ERROR_BAD_OFFER,
+                               "The SDP offer has no DTLS fingerprint");
+          return NULL;
+        }
+    }
+  if (!has_video)
+    {
+      g_set_error_literal (error, ON_AIR_ERROR, ON_AIR_ERROR_BAD_OFFER,
+                           "The SDP offer has no video");
+      return NULL;
+    }
+  return g_steal_pointer (&sdp);
+}
+
+gboolean
+on_air_sdp_choose_video_codec (const GstSDPMessage *offer,
+                               OnAirCodec          *codec,
+                               guint               *pt,
+                               GError             **error)
+{
+  g_return_val_if_fail (offer != NULL, FALSE);
+
+  for (guint m = 0; m < gst_sdp_message_medias_len (offer); m++)
+    {
+      const GstSDPMedia *media = gst_sdp_message_get_media (offer, m);
+      int best_h264 = -1, best_h264_score = -1, vp8 = -1;
+
+      if (g_strcmp0 (gst_sdp_media_get_media (media), "video") != 0)
+        continue;
+      if (!media_receives (media))
+        {
+          g_set_error_literal (error, ON_AIR_ERROR, ON_AIR_ERROR_BAD_OFFER,
+                               "The offer does not ask to receive video");
+          return FALSE;
+        }
+
+      for (guint f = 0; f < gst_sdp_media_formats_len (media); f++)
+        {
+          const char *fmt = gst_sdp_media_get_format (media, f);
+          char *end = NULL;
+          guint64 p = g_ascii_strtoull (fmt, &end, 10);
+          g_autofree char *enc = NULL;
+
+          if (end == fmt || *end != '\0' || p < 96 || p > 127)
+            continue;
+          enc = rtpmap_encoding (media, p);
+          if (enc == NULL)
+            continue;
+
+          if (g_ascii_strcasecmp (enc, "H264") == 0)
+            {
+              g_autofree char *mode = fmtp_value (media, p, "packetization-mode");
+              g_autofree char *profile = fmtp_value (media, p, "profile-level-id");
+              int score;
+
+              if (g_strcmp0 (mode, "1") != 0)
+                continue;
+              if (profile != NULL && g_ascii_strcasecmp (profile, "42e01f") == 0)
+                score = 3; /* constrained baseline 3.1: what we encode */
+              else if (profile != NULL && g_ascii_strncasecmp (profile, "42e0", 4) == 0)
+                score = 2;
+              else if (profile != NULL && g_ascii_strncasecmp (profile, "42", 2) == 0)
+                score = 1;
+              else
+                score = 0;
+              if (score > best_h264_score)
+                {
+                  best_h264_score = score;
+                  best_h264 = p;
+                }
+            }
+          else if (g_ascii_strcasecmp (enc, "VP8") == 0 && vp8 < 0)
+            vp8 = p;
+        }
+
+      if (best_h264 >= 0)
+        {
+          *codec = ON_AIR_CODEC_H264;
+          *pt = best_h264;
+          return TRUE;
+        }
+      if (vp8 >= 0)
+        {
+          *codec = ON_AIR_CODEC_VP8;
+          *pt = vp8;
+          return TRUE;
+        }
+      g_set_error_literal (error, ON_AIR_ERROR, ON_AIR_ERROR_NO_CODEC,
+                           "The offer lists neither H.264 (packetization-mode 1) nor VP8");
+      return FALSE;
+    }
+
+  g_set_error_literal (error, ON_AIR_ERROR, ON_AIR_ERROR_BAD_OFFER,
+                       "The SDP offer has no video");
+  return FALSE;
+}
+
+/* ---------------------------------------------------------------------- */
+/* helpers                                                                */
+
+static void
+run_on_main (OnAirWebrtcPeer *self, GSourceFunc func)
+{
+  g_autoptr(GSource) source = g_idle_source_new ();
+
+  g_source_set_callback (source, func, g_object_ref (self), g_object_unref);
+  g_source_attach (source, self->context);
+}
+
+static guint
+add_timeout (OnAirWebrtcPeer *self, guint ms, GSourceFunc func)
+{
+  g_autoptr(GSource) source = g_timeout_source_new (ms);
+
+  g_source_set_callback (source, func, self, NULL);
+  return g_source_attach (source, self->context);
+}
+
+static void
+fail_answer (OnAirWebrtcPeer *self, GError *error)
+{
+  g_autoptr(GTask) task = g_steal_pointer (&self->answer_task);
+
+  g_clear_handle_id (&self->gather_timeout, g_source_remove);
+  if (task != NULL)
+    g_task_return_error (task, error);
+  else
+    g_error_free (error);
+}
+
+/* Main context: the answer with every candidate gathered so far. */
+static gboolean
+deliver_answer (gpointer user_data)
+{
+  OnAirWebrtcPeer *self = user_data;
+  g_autoptr(GTask) task = NULL;
+  GstWebRTCSessionDescription *local = NULL;
+  char *text;
+
+  if (self->answer_task == NULL || self->webrtcbin == NULL)
+    return G_SOURCE_REMOVE;
+
+  g_object_get (self->webrtcbin, "local-description", &local, NULL);
+  if (local == NULL)
+    {
+      fail_answer (self, g_error_new_literal (ON_AIR_ERROR, ON_AIR_ERROR_NEGOTIATION,
+                                              "No local description"));
+      return G_SOURCE_REMOVE;
+    }
+  text = gst_sdp_message_as_text (local->sdp);
+  gst_webrtc_session_description_free (local);
+
+  g_clear_handle_id (&self->gather_timeout, g_source_remove);
+  task = g_steal_pointer (&self->answer_task);
+  g_task_return_pointer (task, text, g_free);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+gather_timed_out (gpointer user_data)
+{
+  OnAirWebrtcPeer *self = user_data;
+
+  self->gather_timeout = 0;
+  g_debug ("Peer %s: ICE gathering slow, answering with what we have", self->id);
+  deliver_answer (self);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+disconnected_too_long (gpointer user_data)
+{
+  OnAirWebrtcPeer *self = user_data;
+
+  self->disconnected_timeout = 0;
+  g_debug ("Peer %s: disconnected for %d s", self->id, DISCONNECTED_GRACE_S);
+  on_air_webrtc_peer_close (self);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+never_connected (gpointer user_data)
+{
+  OnAirWebrtcPeer *self = user_data;
+
+  self->connect_timeout = 0;
+  g_debug ("Peer %s: never connected", self->id);
+  on_air_webrtc_peer_close (self);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+ice_state_on_main (gpointer user_data)
+{
+  OnAirWebrtcPeer *self = user_data;
+  GstWebRTCICEConnectionState state;
+
+  if (self->webrtcbin == NULL || self->closed)
+    return G_SOURCE_REMOVE;
+
+  g_object_get (self->webrtcbin, "ice-connection-state", &state, NULL);
+  switch (state)
+    {
+    case GST_WEBRTC_ICE_CONNECTION_STATE_CONNECTED:
+    case GST_WEBRTC_ICE_CONNECTION_STATE_COMPLETED:
+      g_clear_handle_id (&self->disconnected_timeout, g_source_remove);
+      g_clear_handle_id (&self->connect_timeout, g_source_remove);
+      if (!self->connected)
+        {
+          self->connected = TRUE;
+          /* A viewer whose first keyframe went out before ICE was up. */
+          on_air_broadcast_request_keyframe (self->broadcast);
+        }
+      break;
+    case GST_WEBRTC_ICE_CONNECTION_STATE_DISCONNECTED:
+      if (self->disconnected_timeout == 0)
+        self->disconnected_timeout = add_timeout (self, DISCONNECTED_GRACE_S * 1000,
+                                                  disconnected_too_long);
+      break;
+    case GST_WEBRTC_ICE_CONNECTION_STATE_FAILED:
+    case GST_WEBRTC_ICE_CONNECTION_STATE_CLOSED:
+      on_air_webrtc_peer_close (self);
+      break;
+    default:
+      break;
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/* webrtcbin threads */
+
+static void
+on_ice_connection_state (GObject *webrtcbin, GParamSpec *pspec, gpointer user_data)
+{
+  run_on_main (user_data, ice_state_on_main);
+}
+
+static void
+on_ice_gathering_state (GObject *webrtcbin, GParamSpec *pspec, gpointer user_data)
+{
+  OnAirWebrtcPeer *self = user_data;
+  GstWebRTCICEGatheringState state;
+
+  g_object_get (webrtcbin, "ice-gathering-state", &state, NULL);
+  if (state == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE && g_atomic_int_get (&self->answer_ready))
+    run_on_main (self, deliver_answer);
+}
+
+typedef struct
+{
+  OnAirWebrtcPeer *self;
+  char *message;
+} PeerError;
+
+static gboolean
+peer_error_on_main (gpointer user_data)
+{
+  PeerError *pe = user_data;
+
+  fail_answer (pe->self, g_error_new_literal (ON_AIR_ERROR, ON_AIR_ERROR_NEGOTIATION, pe->message));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+peer_error_free (gpointer user_data)
+{
+  PeerError *pe = user_data;
+
+  g_object_unref (pe->self);
+  g_free (pe->message);
+  g_free (pe);
+}
+
+static void
+report_negotiation_error (OnAirWebrtcPeer *self, const char *message)
+{
+  g_autoptr(GSource) source = g_idle_source_new ();
+  PeerError *pe = g_new0 (PeerError, 1);
+
+  pe->self = g_object_ref (self);
+  pe->message = g_strdup (message);
+  g_source_set_callback (source, peer_error_on_main, pe, peer_error_free);
+  g_source_attach (source, self->context);
+}
+
+static void
+on_answer_created (GstPromise *promise, gpointer user_data)
+{
+  OnAirWebrtcPeer *self = user_data;
+  GstWebRTCSessionDescription *answer = NULL;
+  const GstStructure *reply;
+  GstWebRTCICEGatheringState gathering;
+
+  if (gst_promise_wait (promise) != GST_PROMISE_RESULT_REPLIED)
+    {
+      gst_promise_unref (promise);
+      report_negotiation_error (self, "The answer was not created");
+      return;
+    }
+  reply = gst_promise_get_reply (promise);
+  if (reply != NULL)
+    gst_structure_get (reply, "answer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &answer, NULL);
+  gst_promise_unref (promise);
+
+  if (answer == NULL)
+    {
+      /* webrtcbin found no transceiver matching the offered codecs. */
+      report_negotiation_error (self, "The offer's video codecs cannot be answered");
+      return;
+    }
+
+  g_signal_emit_by_name (self->webrtcbin, "set-local-description", answer, NULL);
+  gst_webrtc_session_description_free (answer);
+
+  g_atomic_int_set (&self->answer_ready, 1);
+  g_object_get (self->webrtcbin, "ice-gathering-state", &gathering, NULL);
+  if (gathering == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE)
+    run_on_main (self, deliver_answer);
+}
+
+static void
+on_remote_set (GstPromise *promise, gpointer user_data)
+{
+  OnAirWebrtcPeer *self = user_data;
+  GstPromise *next;
+
+  gst_promise_unref (promise);
+  next = gst_promise_new_with_change_func (on_answer_created, g_object_ref (self), g_object_unref);
+  g_signal_emit_by_name (self->webrtcbin, "create-answer", NULL, next);
+}
+
+static void
+on_pipeline_reset (OnAirBroadcast *broadcast, gpointer user_data)
+{
+  on_air_webrtc_peer_close (user_data);
+}
+
+/* ---------------------------------------------------------------------- */
+/* GObject                                                                */
+
+static void
+on_air_webrtc_peer_dispose (GObject *object)
+{
+  OnAirWebrtcPeer *self = ON_AIR_WEBRTC_PEER (object);
+
+  on_air_webrtc_peer_close (self);
+  g_clear_object (&self->broadcast);
+
+  G_OBJECT_CLASS (on_air_webrtc_peer_parent_class)->dispose (object);
+}
+
+static void
+on_air_webrtc_peer_finalize (GObject *object)
+{
+  OnAirWebrtcPeer *self = ON_AIR_WEBRTC_PEER (object);
+
+  g_free (self->id);
+  g_main_context_unref (self->context);
+
+  G_OBJECT_CLASS (on_air_webrtc_peer_parent_class)->finalize (object);
+}
+
+static void
+on_air_webrtc_peer_class_init (OnAirWebrtcPeerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = on_air_webrtc_peer_dispose;
+  object_class->finalize = on_air_webrtc_peer_finalize;
+
+  signals[SIGNAL_CLOSED] =
+    g_signal_new ("closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+on_air_webrtc_peer_init (OnAirWebrtcPeer *self)
+{
+  self->context = g_main_context_ref_thread_default ();
+}
+
+/* ---------------------------------------------------------------------- */
+/* public API                                                             */
+
+OnAirWebrtcPeer *
+on_air_webrtc_peer_new (OnAirBroadcast *broadcast, const char *id)
+{
+  OnAirWebrtcPeer *self;
+
+  g_return_val_if_fail (ON_AIR_IS_BROADCAST (broadcast), NULL);
+  g_return_val_if_fail (id != NULL, NULL);
+
+  self = g_object_new (ON_AIR_TYPE_WEBRTC_PEER, NULL);
+  self->broadcast = g_object_ref (broadcast);
+  self->id = g_strdup (id);
+  self->reset_handler = g_signal_connect_object (broadcast, "pipeline-reset",
+                                                 G_CALLBACK (on_pipeline_reset), self, 0);
+  return self;
+}
+
+const char *
+on_air_webrtc_peer_get_id (OnAirWebrtcPeer *self)
+{
+  g_return_val_if_fail (ON_AIR_IS_WEBRTC_PEER (self), NULL);
+  return self->id;
+}
+
+const char *
+on_air_webrtc_peer_get_codec_name (OnAirWebrtcPeer *self)
+{
+  g_return_val_if_fail (ON_AIR_IS_WEBRTC_PEER (self), NULL);
+  return self->codec == ON_AIR_CODEC_H264 ? "H264" : "VP8";
+}
+
+guint64
+on_air_webrtc_peer_get_frames_sent (OnAirWebrtcPeer *self)
+{
+  g_return_val_if_fail (ON_AIR_IS_WEBRTC_PEER (self), 0);
+  return self->tap ? on_air_rtp_tap_get_frames_sent (self->tap) : 0;
+}
+
+guint64
+on_air_webrtc_peer_get_frames_dropped (OnAirWebrtcPeer *self)
+{
+  g_return_val_if_fail (ON_AIR_IS_WEBRTC_PEER (self), 0);
+  return self->tap ? on_air_rtp_tap_get_frames_dropped (self->tap) : 0;
+}
+
+gboolean
+on_air_webrtc_peer_is_connected (OnAirWebrtcPeer *self)
+{
+  g_return_val_if_fail (ON_AIR_IS_WEBRTC_PEER (self), FALSE);
+  return self->connected;
+}
+
+void
+on_air_webrtc_peer_answer_async (OnAirWebrtcPeer     *self,
+                                 GstSDPMessage       *offer,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = NULL;
+  GstWebRTCSessionDescription *desc;
+  GstPromise *promise;
+
+  g_return_if_fail (ON_AIR_IS_WEBRTC_PEER (self));
+  g_return_if_fail (offer != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, on_air_webrtc_peer_answer_async);
+
+  if (self->answer_task != NULL || self->webrtcbin != NULL || self->closed)
+    {
+      gst_sdp_message_free (offer);
+      g_task_return_new_error (task, ON_AIR_ERROR, ON_AIR_ERROR_NEGOTIATION,
+                               "This viewer has already negotiated");
+      return;
+    }
+
+  if (!on_air_sdp_choose_video_codec (offer, &self->codec, &self->pt, &error))
+    {
+      gst_sdp_message_free (offer);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  name = g_strdup_printf ("webrtc-%s", self->id);
+  self->webrtcbin = gst_element_factory_make ("webrtcbin", name);
+  if (self->webrtcbin == NULL)
+    {
+      gst_sdp_message_free (offer);
+      g_task_return_new_error (task, ON_AIR_ERROR, ON_AIR_ERROR_MISSING_ELEMENT,
+                               "The GStreamer element “webrtcbin” is not installed");
+      return;
+    }
+  gst_object_ref_sink (self->webrtcbin);
+  gst_util_set_object_arg (G_OBJECT (self->webrtcbin), "bundle-policy", "max-bundle");
+  g_signal_connect_object (self->webrtcbin, "notify::ice-gathering-state",
+                           G_CALLBACK (on_ice_gathering_state), self, 0);
+  g_signal_connect_object (self->webrtcbin, "notify::ice-connection-state",
+                           G_CALLBACK (on_ice_connection_state), self, 0);
+
+  self->tap = on_air_broadcast_attach_webrtc (self->broadcast, self->webrtcbin, self->codec, self->pt);
+  if (self->tap == NULL)
+    {
+      gst_sdp_message_free (offer);
+      gst_clear_object (&self->webrtcbin);
+      g_task_return_new_error (task, ON_AIR_ERROR, ON_AIR_ERROR_SOURCE_FAILED,
+                               "The video source is not running");
+      return;
+    }
+
+  self->answer_task = g_steal_pointer (&task);
+  self->gather_timeout = add_timeout (self, GATHER_TIMEOUT_MS, gather_timed_out);
+  self->connect_timeout = add_timeout (self, CONNECT_TIMEOUT_S * 1000, never_connected);
+
+  desc = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_OFFER, offer);
+  promise = gst_promise_new_with_change_func (on_remote_set, g_object_ref (self), g_object_unref);
+  g_signal_emit_by_name (self->webrtcbin, "set-remote-description", desc, promise);
+  gst_webrtc_session_description_free (desc);
+}
+
+char *
+on_air_webrtc_peer_answer_finish (OnAirWebrtcPeer *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+on_air_webrtc_peer_close (OnAirWebrtcPeer *self)
+{
+  g_return_if_fail (ON_AIR_IS_WEBRTC_PEER (self));
+
+  if (self->closed)
+    return;
+  self->closed = TRUE;
+
+  g_clear_handle_id (&self->connect_timeout, g_source_remove);
+  g_clear_handle_id (&self->disconnected_timeout, g_source_remove);
+  if (self->answer_task != NULL)
+    fail_answer (self, g_error_new_literal (ON_AIR_ERROR, ON_AIR_ERROR_SOURCE_FAILED,
+                                            "The broadcast was interrupted"));
+
+  g_clear_signal_handler (&self->reset_handler, self->broadcast);
+  if (self->webrtcbin != NULL)
+    g_signal_handlers_disconnect_by_data (self->webrtcbin, self);
+  if (self->tap != NULL)
+    on_air_broadcast_detach_webrtc (self->broadcast, g_steal_pointer (&self->tap));
+  gst_clear_object (&self->webrtcbin);
+
+  g_object_ref (self);
+  g_signal_emit (self, signals[SIGNAL_CLOSED], 0);
+  g_object_unref (self);
+}

@@ -1,0 +1,70 @@
+/* main.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "onair"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <gst/gst.h>
+#include <locale.h>
+#include <stdlib.h>
+
+#include "on-air-headless.h"
+
+int
+main (int argc, char *argv[])
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  OnAirOptions options = { .port = -1, .max_viewers = -1 };
+  gboolean headless = FALSE;
+  gboolean version = FALSE;
+  GOptionEntry entries[] = {
+    { "headless", 0, 0, G_OPTION_ARG_NONE, &headless, N_("Serve without a window"), NULL },
+    { "source", 's', 0, G_OPTION_ARG_STRING, &options.source,
+      N_("auto, camera, v4l2:///dev/videoN, rtsp://host/path or test"), "SRC" },
+    { "port", 'p', 0, G_OPTION_ARG_INT, &options.port, N_("TCP port (0 picks a free one)"), "N" },
+    { "bind", 0, 0, G_OPTION_ARG_STRING, &options.bind, N_("Listen on this address only"), "ADDR" },
+    { "token", 0, 0, G_OPTION_ARG_STRING, &options.token, N_("Access token viewers must present"), "TOKEN" },
+    { "no-token", 0, 0, G_OPTION_ARG_NONE, &options.no_token, N_("Let anyone on the network watch"), NULL },
+    { "max-viewers", 0, 0, G_OPTION_ARG_INT, &options.max_viewers, N_("Most viewers at once (0: no limit)"), "N" },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the version"), NULL },
+    { NULL }
+  };
+  int status;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  context = g_option_context_new (NULL);
+  g_option_context_set_summary (context, _("Broadcast a camera to phones on the local network."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_add_group (context, gst_init_get_option_group ());
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("onair: %s\n", error->message);
+      return 2;
+    }
+  if (version)
+    {
+      g_print ("onair %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+  if (options.token != NULL && options.no_token)
+    {
+      g_printerr ("onair: --token and --no-token exclude each other\n");
+      return 2;
+    }
+
+  gst_init (NULL, NULL);
+  status = on_air_headless_run (&options);
+
+  g_free (options.source);
+  g_free (options.bind);
+  g_free (options.token);
+  return status;
+}

@@ -1,0 +1,137 @@
+/* on-air-headless.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "on-air-headless"
+
+#include "config.h"
+
+#include <stdio.h>
+
+#include <glib-unix.h>
+#include <gst/gst.h>
+
+#include "on-air-broadcast.h"
+#include "on-air-error.h"
+#include "on-air-headless.h"
+#include "on-air-lan.h"
+#include "on-air-server.h"
+#include "on-air-token.h"
+
+static gboolean
+on_quit_signal (gpointer user_data)
+{
+  g_main_loop_quit (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_state_changed (OnAirBroadcast *broadcast, GParamSpec *pspec, gpointer user_data)
+{
+  OnAirSourceState state = on_air_broadcast_get_state (broadcast);
+
+  switch (state)
+    {
+    case ON_AIR_SOURCE_STATE_FAILED:
+      g_printerr ("onair: %s (retrying in %u s)\n",
+                  on_air_broadcast_get_error_message (broadcast),
+                  on_air_broadcast_get_retry_seconds (broadcast));
+      break;
+    case ON_AIR_SOURCE_STATE_LIVE:
+      {
+        int w = 0, h = 0;
+
+        on_air_broadcast_get_resolution (broadcast, &w, &h);
+        g_printerr ("onair: source live: %s, %d×%d\n",
+                    on_air_broadcast_get_description (broadcast), w, h);
+      }
+      break;
+    default:
+      break;
+    }
+}
+
+int
+on_air_headless_run (const OnAirOptions *options)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnAirSourceSpec) spec = NULL;
+  g_autoptr(OnAirBroadcast) broadcast = NULL;
+  g_autoptr(OnAirServer) server = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  g_autofree char *token = NULL;
+  g_auto(GStrv) addresses = NULL;
+  guint port;
+
+  spec = on_air_source_spec_parse (options->source, &error);
+  if (spec == NULL)
+    {
+      g_printerr ("onair: %s\n", error->message);
+      return 2;
+    }
+
+  if (options->no_token)
+    token = NULL;
+  else if (options->token != NULL)
+    {
+      if (!on_air_token_is_valid (options->token))
+        {
+          g_printerr ("onair: a token needs 16 to 256 characters from A–Z, a–z, 0–9, '-', '_', '.', '~'\n");
+          return 2;
+        }
+      token = g_strdup (options->token);
+    }
+  else
+    token = on_air_token_generate ();
+
+  if (options->port > 65535)
+    {
+      g_printerr ("onair: the port must be between 0 and 65535\n");
+      return 2;
+    }
+
+  loop = g_main_loop_new (NULL, FALSE);
+  broadcast = on_air_broadcast_new (spec);
+  server = on_air_server_new (broadcast);
+  on_air_server_set_token (server, token);
+  if (options->max_viewers >= 0)
+    on_air_server_set_max_viewers (server, options->max_viewers);
+
+  if (!on_air_server_listen (server, options->bind,
+                             options->port >= 0 ? (guint) options->port : ON_AIR_SERVER_DEFAULT_PORT,
+                             &error))
+    {
+      g_printerr ("onair: %s\n", error->message);
+      return 2;
+    }
+  port = on_air_server_get_port (server);
+
+  g_signal_connect (broadcast, "notify::state", G_CALLBACK (on_state_changed), NULL);
+  if (!on_air_broadcast_start (broadcast, &error))
+    g_printerr ("onair: %s\n", error->message); /* the server keeps answering */
+  g_clear_error (&error);
+
+  if (options->bind != NULL && !g_str_equal (options->bind, "0.0.0.0") && !g_str_equal (options->bind, "::"))
+    addresses = g_strdupv ((char *[]) { options->bind, NULL });
+  else
+    addresses = on_air_lan_addresses ();
+
+  g_printerr ("onair: serving %s on port %u%s\n",
+              on_air_broadcast_get_description (broadcast), port,
+              token ? "" : " to anyone on the network (no token)");
+  for (guint i = 0; addresses[i] != NULL; i++)
+    {
+      g_autofree char *url = on_air_lan_viewer_url (addresses[i], port, token);
+      g_print ("%s\n", url);
+    }
+  fflush (stdout);
+
+  g_unix_signal_add (SIGINT, on_quit_signal, loop);
+  g_unix_signal_add (SIGTERM, on_quit_signal, loop);
+  g_main_loop_run (loop);
+
+  g_printerr ("onair: stopping\n");
+  on_air_server_stop (server);
+  on_air_broadcast_stop (broadcast);
+  return 0;
+}
