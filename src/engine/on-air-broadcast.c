@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include <gst/app/gstappsink.h>
+#include <gst/rtp/rtp.h>
 #include <gst/video/video.h>
 
 #include "on-air-broadcast.h"
@@ -1769,9 +1770,15 @@ count_frames_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   OnAirRtpTap *tap = user_data;
   GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
 
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+
   /* The RTP marker bit ends a video frame. */
-  if (buffer != NULL && GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_MARKER))
-    g_atomic_pointer_add (&tap->frames_sent, 1);
+  if (buffer != NULL && gst_rtp_buffer_map (buffer, GST_MAP_READ, &rtp))
+    {
+      if (gst_rtp_buffer_get_marker (&rtp))
+        g_atomic_pointer_add (&tap->frames_sent, 1);
+      gst_rtp_buffer_unmap (&rtp);
+    }
   return GST_PAD_PROBE_OK;
 }
 

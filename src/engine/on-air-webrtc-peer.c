@@ -262,6 +262,21 @@ on_air_sdp_choose_video_codec (const GstSDPMessage *offer,
 /* ---------------------------------------------------------------------- */
 /* helpers                                                                */
 
+void
+on_air_webrtcbin_disable_upnp (GstElement *webrtcbin)
+{
+  g_autoptr(GObject) ice = NULL;
+  g_autoptr(GObject) agent = NULL;
+
+  /* libnice would search the LAN for a UPnP router for every viewer:
+   * multicast noise and delay for nothing, as viewers are on the LAN. */
+  g_object_get (webrtcbin, "ice-agent", &ice, NULL);
+  if (ice != NULL && g_object_class_find_property (G_OBJECT_GET_CLASS (ice), "agent"))
+    g_object_get (ice, "agent", &agent, NULL);
+  if (agent != NULL && g_object_class_find_property (G_OBJECT_GET_CLASS (agent), "upnp"))
+    g_object_set (agent, "upnp", FALSE, NULL);
+}
+
 static void
 run_on_main (OnAirWebrtcPeer *self, GSourceFunc func)
 {
@@ -642,6 +657,7 @@ on_air_webrtc_peer_answer_async (OnAirWebrtcPeer     *self,
     }
   gst_object_ref_sink (self->webrtcbin);
   gst_util_set_object_arg (G_OBJECT (self->webrtcbin), "bundle-policy", "max-bundle");
+  on_air_webrtcbin_disable_upnp (self->webrtcbin);
   g_signal_connect_object (self->webrtcbin, "notify::ice-gathering-state",
                            G_CALLBACK (on_ice_gathering_state), self, 0);
   g_signal_connect_object (self->webrtcbin, "notify::ice-connection-state",

@@ -1,0 +1,200 @@
+/* test-util.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <gst/app/gstappsink.h>
+#include <gst/app/gstappsrc.h>
+#include <gst/video/video.h>
+
+#include "test-util.h"
+
+static gboolean
+wake (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean
+test_wait_until (TestCondition cond, gpointer data, guint timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  guint tick = g_timeout_add (10, wake, NULL);
+  gboolean ok;
+
+  while (!(ok = cond (data)) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (tick);
+  return ok;
+}
+
+static gboolean
+never (gpointer data)
+{
+  return FALSE;
+}
+
+void
+test_spin (guint ms)
+{
+  test_wait_until (never, NULL, ms);
+}
+
+TestServer *
+test_server_new (const char *source, const char *token, guint max_viewers)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnAirSourceSpec) spec = on_air_source_spec_parse (source, &error);
+  TestServer *ts = g_new0 (TestServer, 1);
+
+  g_assert_no_error (error);
+  ts->broadcast = on_air_broadcast_new (spec);
+  ts->server = on_air_server_new (ts->broadcast);
+  on_air_server_set_token (ts->server, token);
+  on_air_server_set_max_viewers (ts->server, max_viewers);
+  on_air_server_listen (ts->server, "127.0.0.1", 0, &error);
+  g_assert_no_error (error);
+  on_air_broadcast_start (ts->broadcast, &error);
+  g_assert_no_error (error);
+  ts->base = g_strdup_printf ("http://127.0.0.1:%u", on_air_server_get_port (ts->server));
+  return ts;
+}
+
+void
+test_server_free (TestServer *ts)
+{
+  on_air_server_stop (ts->server);
+  on_air_broadcast_stop (ts->broadcast);
+  g_object_unref (ts->server);
+  g_object_unref (ts->broadcast);
+  g_free (ts->base);
+  g_free (ts);
+}
+
+char *
+test_server_url (TestServer *ts, const char *path_and_query)
+{
+  return g_strconcat (ts->base, path_and_query, NULL);
+}
+
+static gboolean
+is_live (gpointer data)
+{
+  TestServer *ts = data;
+  return on_air_broadcast_get_state (ts->broadcast) == ON_AIR_SOURCE_STATE_LIVE;
+}
+
+gboolean
+test_server_wait_live (TestServer *ts, guint timeout_ms)
+{
+  return test_wait_until (is_live, ts, timeout_ms);
+}
+
+typedef struct
+{
+  GBytes *body;
+  GError *error;
+  gboolean done;
+} HttpWait;
+
+static void
+on_sent (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  HttpWait *wait = user_data;
+
+  wait->body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &wait->error);
+  wait->done = TRUE;
+}
+
+static gboolean
+http_done (gpointer data)
+{
+  return ((HttpWait *) data)->done;
+}
+
+TestResponse *
+test_http (const char *method, const char *url, const char *content_type,
+           const void *body, gsize body_length, const char *bearer)
+{
+  g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 20, NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
+  HttpWait wait = { 0 };
+  TestResponse *r;
+
+  g_assert_nonnull (msg);
+  if (body != NULL)
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new (body, body_length);
+      soup_message_set_request_body_from_bytes (msg, content_type, bytes);
+    }
+  if (bearer != NULL)
+    {
+      g_autofree char *value = g_strdup_printf ("Bearer %s", bearer);
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", value);
+    }
+  soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, on_sent, &wait);
+  g_assert_true (test_wait_until (http_done, &wait, 20000));
+  g_assert_no_error (wait.error);
+
+  r = g_new0 (TestResponse, 1);
+  r->status = soup_message_get_status (msg);
+  r->headers = soup_message_headers_ref (soup_message_get_response_headers (msg));
+  r->body = wait.body;
+  return r;
+}
+
+void
+test_response_free (TestResponse *r)
+{
+  soup_message_headers_unref (r->headers);
+  g_clear_pointer (&r->body, g_bytes_unref);
+  g_free (r);
+}
+
+gboolean
+test_bytes_have_jpeg (GBytes *bytes)
+{
+  gsize size;
+  const guint8 *data = g_bytes_get_data (bytes, &size);
+
+  for (gsize i = 0; i + 2 < size; i++)
+    if (data[i] == 0xFF && data[i + 1] == 0xD8 && data[i + 2] == 0xFF)
+      return TRUE;
+  return FALSE;
+}
+
+gboolean
+test_decode_jpeg (GBytes *jpeg, int *width, int *height)
+{
+  g_autoptr(GstElement) pipeline = NULL;
+  g_autoptr(GstElement) src = NULL;
+  g_autoptr(GstElement) sink = NULL;
+  g_autoptr(GstSample) sample = NULL;
+  GstVideoInfo info;
+  GstBuffer *buffer;
+  GstCaps *caps;
+
+  pipeline = gst_parse_launch ("appsrc name=src caps=image/jpeg ! jpegdec ! "
+                               "video/x-raw ! appsink name=sink sync=false", NULL);
+  g_assert_nonnull (pipeline);
+  src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+
+  buffer = gst_buffer_new_memdup (g_bytes_get_data (jpeg, NULL), g_bytes_get_size (jpeg));
+  gst_app_src_push_buffer (GST_APP_SRC (src), buffer);
+  gst_app_src_end_of_stream (GST_APP_SRC (src));
+  sample = gst_app_sink_try_pull_sample (GST_APP_SINK (sink), 5 * GST_SECOND);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  if (sample == NULL)
+    return FALSE;
+  caps = gst_sample_get_caps (sample);
+  if (!gst_video_info_from_caps (&info, caps))
+    return FALSE;
+  *width = GST_VIDEO_INFO_WIDTH (&info);
+  *height = GST_VIDEO_INFO_HEIGHT (&info);
+  return gst_buffer_get_size (gst_sample_get_buffer (sample)) > 0;
+}

@@ -1,0 +1,60 @@
+/* test-util.h: helpers shared by the GTest programs
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gst/gst.h>
+#include <libsoup/soup.h>
+
+#include "on-air-broadcast.h"
+#include "on-air-server.h"
+
+G_BEGIN_DECLS
+
+#define TEST_TOKEN "test-token-0123456789abcdef"
+
+typedef gboolean (*TestCondition) (gpointer data);
+
+/* Iterates the default main context until @cond holds or @timeout_ms
+ * passes; returns whether it held. */
+gboolean    test_wait_until    (TestCondition cond, gpointer data, guint timeout_ms);
+/* Iterates the default main context for @ms. */
+void        test_spin          (guint ms);
+
+typedef struct
+{
+  OnAirBroadcast *broadcast;
+  OnAirServer    *server;
+  char           *base;  /* http://127.0.0.1:PORT */
+} TestServer;
+
+/* A broadcast of @source served on 127.0.0.1, port 0; @token may be NULL. */
+TestServer *test_server_new    (const char *source, const char *token, guint max_viewers);
+void        test_server_free   (TestServer *ts);
+char       *test_server_url    (TestServer *ts, const char *path_and_query);
+gboolean    test_server_wait_live (TestServer *ts, guint timeout_ms);
+
+typedef struct
+{
+  guint               status;
+  SoupMessageHeaders *headers;
+  GBytes             *body;
+} TestResponse;
+
+/* A real HTTP request through libsoup; the main loop runs meanwhile, so it
+ * can talk to a server in this process. */
+TestResponse *test_http        (const char *method,
+                                const char *url,
+                                const char *content_type,
+                                const void *body,
+                                gsize       body_length,
+                                const char *bearer);
+void          test_response_free (TestResponse *r);
+gboolean      test_bytes_have_jpeg (GBytes *bytes);
+/* Decodes @jpeg with GStreamer's jpegdec; returns FALSE if it does not. */
+gboolean      test_decode_jpeg  (GBytes *jpeg, int *width, int *height);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestResponse, test_response_free)
+
+G_END_DECLS

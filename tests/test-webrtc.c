@@ -1,0 +1,196 @@
+/* test-webrtc.c: WHEP and JSON signalling against real webrtcbin viewers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <json-glib/json-glib.h>
+
+#include "on-air-broadcast.h"
+#include "test-util.h"
+#include "whep-client.h"
+
+typedef struct
+{
+  WhepViewer *viewer;
+  guint64 target;
+} FramesWait;
+
+static gboolean
+has_frames (gpointer data)
+{
+  FramesWait *w = data;
+  return whep_viewer_get_frames (w->viewer) >= w->target;
+}
+
+/* Signals @viewer over WHEP; returns the session's Location. */
+static char *
+whep_connect (TestServer *ts, WhepViewer *viewer)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *offer = whep_viewer_create_offer (viewer, &error);
+  g_autofree char *url = test_server_url (ts, "/whep");
+  g_autoptr(TestResponse) r = NULL;
+  g_autofree char *answer = NULL;
+  const char *location;
+
+  g_assert_no_error (error);
+  r = test_http ("POST", url, "application/sdp", offer, strlen (offer), TEST_TOKEN);
+  g_assert_cmpuint (r->status, ==, 201);
+  g_assert_cmpstr (soup_message_headers_get_content_type (r->headers, NULL), ==, "application/sdp");
+  location = soup_message_headers_get_one (r->headers, "Location");
+  g_assert_nonnull (location);
+  g_assert_true (g_str_has_prefix (location, "/whep/"));
+  answer = g_strndup (g_bytes_get_data (r->body, NULL), g_bytes_get_size (r->body));
+  /* Non-trickle: every server candidate is in the answer. */
+  g_assert_nonnull (strstr (answer, "a=candidate:"));
+  whep_viewer_set_answer (viewer, answer, &error);
+  g_assert_no_error (error);
+  return g_strdup (location);
+}
+
+static JsonObject *
+get_status (TestServer *ts, JsonParser *parser)
+{
+  g_autofree char *url = test_server_url (ts, "/api/status");
+  g_autoptr(TestResponse) r = test_http ("GET", url, NULL, NULL, 0, TEST_TOKEN);
+
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_true (json_parser_load_from_data (parser, g_bytes_get_data (r->body, NULL),
+                                             g_bytes_get_size (r->body), NULL));
+  return json_node_get_object (json_parser_get_root (parser));
+}
+
+static guint
+count_viewers (TestServer *ts, const char *kind)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonArray *viewers = json_object_get_array_member (get_status (ts, parser), "viewers");
+  guint n = 0;
+
+  for (guint i = 0; i < json_array_get_length (viewers); i++)
+    if (g_str_equal (json_object_get_string_member (json_array_get_object_element (viewers, i), "kind"), kind))
+      n++;
+  return n;
+}
+
+static void
+test_whep_two_viewers_share_encoder (void)
+{
+  TestServer *ts = test_server_new ("test", TEST_TOKEN, 10);
+  g_autoptr(WhepViewer) a = whep_viewer_new ("H264", TRUE);
+  g_autoptr(WhepViewer) b = whep_viewer_new ("H264", TRUE);
+  g_autofree char *loc_a = NULL;
+  g_autofree char *loc_b = NULL;
+  g_autofree char *delete_url = NULL;
+  g_autoptr(TestResponse) r = NULL;
+  FramesWait wa = { NULL, 30 }, wb = { NULL, 30 };
+  int w = 0, h = 0;
+
+  g_assert_true (test_server_wait_live (ts, 10000));
+  /* Nobody watches: no encoder runs. */
+  g_assert_cmpuint (on_air_broadcast_count_encoders (ts->broadcast), ==, 0);
+
+  loc_a = whep_connect (ts, a);
+  loc_b = whep_connect (ts, b);
+  wa.viewer = a;
+  wb.viewer = b;
+  g_assert_true (test_wait_until (has_frames, &wa, 15000));
+  g_assert_true (test_wait_until (has_frames, &wb, 15000));
+  g_assert_true (whep_viewer_get_size (a, &w, &h));
+  g_assert_cmpint (w, ==, 1280);
+  g_assert_cmpint (h, ==, 720);
+
+  /* One encoder serves both viewers. */
+  g_assert_cmpuint (on_air_broadcast_count_encoders (ts->broadcast), ==, 1);
+  g_assert_cmpuint (count_viewers (ts, "webrtc"), ==, 2);
+
+  delete_url = test_server_url (ts, loc_a);
+  r = test_http ("DELETE", delete_url, NULL, NULL, 0, TEST_TOKEN);
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_cmpuint (count_viewers (ts, "webrtc"), ==, 1);
+  g_clear_pointer (&r, test_response_free);
+
+  /* Deleting again: the session is gone. */
+  r = test_http ("DELETE", delete_url, NULL, NULL, 0, TEST_TOKEN);
+  g_assert_cmpuint (r->status, ==, 404);
+
+  /* The other viewer keeps receiving. */
+  wb.target = whep_viewer_get_frames (b) + 15;
+  g_assert_true (test_wait_until (has_frames, &wb, 10000));
+
+  /* A late joiner on the running encoder starts at once: it asks for a
+   * keyframe instead of waiting for the next one (2 s apart). Several
+   * joins, so that luck with the GOP cannot pass this. */
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(WhepViewer) c = whep_viewer_new ("H264", TRUE);
+      g_autofree char *loc_c = whep_connect (ts, c);
+      FramesWait wc = { c, 1 };
+      gint64 start = g_get_monotonic_time ();
+      gint64 elapsed;
+
+      g_assert_true (test_wait_until (has_frames, &wc, 5000));
+      elapsed = g_get_monotonic_time () - start;
+      g_test_message ("late joiner %u: first decoded frame after %" G_GINT64_FORMAT " ms", i, elapsed / 1000);
+      g_assert_cmpint (elapsed, <, 1000 * 1000);
+      test_spin (700);
+    }
+
+  test_server_free (ts);
+}
+
+static void
+test_json_offer_vp8 (void)
+{
+  TestServer *ts = test_server_new ("test", TEST_TOKEN, 10);
+  g_autoptr(WhepViewer) v = whep_viewer_new ("VP8", TRUE);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *offer = NULL;
+  g_autofree char *url = test_server_url (ts, "/offer");
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(TestResponse) r = NULL;
+  g_autofree char *body = NULL;
+  JsonObject *reply;
+  FramesWait wv = { v, 20 };
+
+  g_assert_true (test_server_wait_live (ts, 10000));
+  offer = whep_viewer_create_offer (v, &error);
+  g_assert_no_error (error);
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "type");
+  json_builder_add_string_value (builder, "offer");
+  json_builder_set_member_name (builder, "sdp");
+  json_builder_add_string_value (builder, offer);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  json_generator_set_root (gen, root);
+  body = json_generator_to_data (gen, NULL);
+
+  r = test_http ("POST", url, "application/json", body, strlen (body), TEST_TOKEN);
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_true (json_parser_load_from_data (parser, g_bytes_get_data (r->body, NULL),
+                                             g_bytes_get_size (r->body), NULL));
+  reply = json_node_get_object (json_parser_get_root (parser));
+  g_assert_cmpstr (json_object_get_string_member (reply, "type"), ==, "answer");
+  g_assert_nonnull (json_object_get_string_member (reply, "session"));
+  whep_viewer_set_answer (v, json_object_get_string_member (reply, "sdp"), &error);
+  g_assert_no_error (error);
+  g_assert_true (test_wait_until (has_frames, &wv, 15000));
+
+  test_server_free (ts);
+}
+
+int
+main (int argc, char *argv[])
+{
+  gst_init (&argc, &argv);
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/webrtc/whep-two-viewers-share-encoder", test_whep_two_viewers_share_encoder);
+  g_test_add_func ("/webrtc/json-offer-vp8", test_json_offer_vp8);
+  return g_test_run ();
+}

@@ -1,0 +1,231 @@
+/* whep-client.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <gio/gio.h>
+
+#include <gst/rtp/rtp.h>
+#include <gst/sdp/sdp.h>
+#include <gst/webrtc/webrtc.h>
+
+#include "on-air-webrtc-peer.h"
+#include "whep-client.h"
+
+struct _WhepViewer
+{
+  GstElement *pipeline;
+  GstElement *webrtcbin;
+  char       *codec;
+  gboolean    decode;
+  gssize      frames; /* atomic */
+  GMutex      lock;
+  int         width;
+  int         height;
+};
+
+static GstPadProbeReturn
+count_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  WhepViewer *viewer = user_data;
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+
+  if (viewer->decode)
+    g_atomic_pointer_add (&viewer->frames, 1);
+  else if (gst_rtp_buffer_map (buffer, GST_MAP_READ, &rtp))
+    {
+      /* The marker bit ends a video frame. */
+      if (gst_rtp_buffer_get_marker (&rtp))
+        g_atomic_pointer_add (&viewer->frames, 1);
+      gst_rtp_buffer_unmap (&rtp);
+    }
+  return GST_PAD_PROBE_OK;
+}
+
+static GstPadProbeReturn
+caps_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  WhepViewer *viewer = user_data;
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+
+  if (GST_EVENT_TYPE (event) == GST_EVENT_CAPS)
+    {
+      GstCaps *caps;
+      GstStructure *s;
+
+      gst_event_parse_caps (event, &caps);
+      s = gst_caps_get_structure (caps, 0);
+      g_mutex_lock (&viewer->lock);
+      gst_structure_get_int (s, "width", &viewer->width);
+      gst_structure_get_int (s, "height", &viewer->height);
+      g_mutex_unlock (&viewer->lock);
+    }
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+on_pad_added (GstElement *webrtcbin, GstPad *pad, gpointer user_data)
+{
+  WhepViewer *viewer = user_data;
+  g_autofree char *desc = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GstPad) sink_pad = NULL;
+  g_autoptr(GstElement) sink = NULL;
+  g_autoptr(GstPad) count_pad = NULL;
+  GstElement *bin;
+  gboolean h264 = g_str_equal (viewer->codec, "H264");
+
+  if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC)
+    return;
+
+  if (viewer->decode)
+    desc = g_strdup_printf ("queue ! %s ! %s ! fakesink name=sink sync=false async=false",
+                            h264 ? "rtph264depay ! h264parse" : "rtpvp8depay",
+                            h264 ? "avdec_h264 max-errors=-1" : "vp8dec max-errors=-1");
+  else
+    desc = g_strdup ("fakesink name=sink sync=false async=false");
+
+  bin = gst_parse_bin_from_description (desc, TRUE, &error);
+  g_assert_no_error (error);
+  gst_bin_add (GST_BIN (viewer->pipeline), bin);
+  sink = gst_bin_get_by_name (GST_BIN (bin), "sink");
+  count_pad = gst_element_get_static_pad (sink, "sink");
+  gst_pad_add_probe (count_pad, GST_PAD_PROBE_TYPE_BUFFER, count_probe, viewer, NULL);
+  gst_pad_add_probe (count_pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, caps_probe, viewer, NULL);
+  gst_element_sync_state_with_parent (bin);
+  sink_pad = gst_element_get_static_pad (bin, "sink");
+  gst_pad_link (pad, sink_pad);
+}
+
+WhepViewer *
+whep_viewer_new (const char *codec, gboolean decode)
+{
+  WhepViewer *viewer = g_new0 (WhepViewer, 1);
+  g_autoptr(GstCaps) caps = NULL;
+  GstWebRTCRTPTransceiver *transceiver = NULL;
+
+  g_mutex_init (&viewer->lock);
+  viewer->codec = g_strdup (codec);
+  viewer->decode = decode;
+  viewer->pipeline = gst_pipeline_new (NULL);
+  gst_object_ref_sink (viewer->pipeline);
+  viewer->webrtcbin = gst_element_factory_make ("webrtcbin", NULL);
+  g_assert_nonnull (viewer->webrtcbin);
+  gst_util_set_object_arg (G_OBJECT (viewer->webrtcbin), "bundle-policy", "max-bundle");
+  on_air_webrtcbin_disable_upnp (viewer->webrtcbin);
+  gst_bin_add (GST_BIN (viewer->pipeline), viewer->webrtcbin);
+  g_signal_connect (viewer->webrtcbin, "pad-added", G_CALLBACK (on_pad_added), viewer);
+
+  if (g_str_equal (codec, "H264"))
+    caps = gst_caps_from_string ("application/x-rtp,media=video,encoding-name=H264,clock-rate=90000,"
+                                 "payload=96,packetization-mode=(string)1,"
+                                 "profile-level-id=(string)42e01f");
+  else
+    caps = gst_caps_from_string ("application/x-rtp,media=video,encoding-name=VP8,clock-rate=90000,"
+                                 "payload=97");
+  g_signal_emit_by_name (viewer->webrtcbin, "add-transceiver",
+                         GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY, caps, &transceiver);
+  gst_clear_object (&transceiver);
+  gst_element_set_state (viewer->pipeline, GST_STATE_PLAYING);
+  return viewer;
+}
+
+char *
+whep_viewer_create_offer (WhepViewer *viewer, GError **error)
+{
+  GstPromise *promise = gst_promise_new ();
+  GstWebRTCSessionDescription *offer = NULL;
+  const GstStructure *reply;
+  GstWebRTCICEGatheringState gathering;
+  GstWebRTCSessionDescription *local = NULL;
+  gint64 deadline;
+  char *text;
+
+  g_signal_emit_by_name (viewer->webrtcbin, "create-offer", NULL, promise);
+  gst_promise_wait (promise);
+  reply = gst_promise_get_reply (promise);
+  if (reply != NULL)
+    gst_structure_get (reply, "offer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &offer, NULL);
+  gst_promise_unref (promise);
+  if (offer == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "No offer");
+      return NULL;
+    }
+  promise = gst_promise_new ();
+  g_signal_emit_by_name (viewer->webrtcbin, "set-local-description", offer, promise);
+  gst_promise_wait (promise);
+  gst_promise_unref (promise);
+  gst_webrtc_session_description_free (offer);
+
+  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  do
+    {
+      g_object_get (viewer->webrtcbin, "ice-gathering-state", &gathering, NULL);
+      if (gathering != GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE)
+        g_usleep (2000);
+    }
+  while (gathering != GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE && g_get_monotonic_time () < deadline);
+
+  g_object_get (viewer->webrtcbin, "local-description", &local, NULL);
+  text = gst_sdp_message_as_text (local->sdp);
+  gst_webrtc_session_description_free (local);
+  return text;
+}
+
+gboolean
+whep_viewer_set_answer (WhepViewer *viewer, const char *sdp, GError **error)
+{
+  GstSDPMessage *msg = NULL;
+  GstWebRTCSessionDescription *answer;
+  GstPromise *promise;
+
+  gst_sdp_message_new (&msg);
+  if (gst_sdp_message_parse_buffer ((const guint8 *) sdp, strlen (sdp), msg) != GST_SDP_OK)
+    {
+      gst_sdp_message_free (msg);
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "Bad answer");
+      return FALSE;
+    }
+  answer = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_ANSWER, msg);
+  promise = gst_promise_new ();
+  g_signal_emit_by_name (viewer->webrtcbin, "set-remote-description", answer, promise);
+  gst_promise_wait (promise);
+  gst_promise_unref (promise);
+  gst_webrtc_session_description_free (answer);
+  return TRUE;
+}
+
+guint64
+whep_viewer_get_frames (WhepViewer *viewer)
+{
+  return g_atomic_pointer_get (&viewer->frames);
+}
+
+gboolean
+whep_viewer_get_size (WhepViewer *viewer, int *width, int *height)
+{
+  gboolean known;
+
+  g_mutex_lock (&viewer->lock);
+  *width = viewer->width;
+  *height = viewer->height;
+  known = viewer->width > 0;
+  g_mutex_unlock (&viewer->lock);
+  return known;
+}
+
+void
+whep_viewer_free (WhepViewer *viewer)
+{
+  gst_element_set_state (viewer->pipeline, GST_STATE_NULL);
+  gst_object_unref (viewer->pipeline);
+  g_mutex_clear (&viewer->lock);
+  g_free (viewer->codec);
+  g_free (viewer);
+}

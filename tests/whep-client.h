@@ -1,0 +1,31 @@
+/* whep-client.h: a recvonly webrtcbin viewer, for tests and the benchmark
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+typedef struct _WhepViewer WhepViewer;
+
+/* @codec: "H264" or "VP8". With @decode, frames are decoded (avdec_h264 or
+ * vp8dec) and counted after the decoder; else RTP frames are counted. */
+WhepViewer *whep_viewer_new          (const char  *codec,
+                                      gboolean     decode);
+/* Blocks until ICE gathering completes; the SDP carries all candidates. */
+char       *whep_viewer_create_offer (WhepViewer  *viewer,
+                                      GError     **error);
+gboolean    whep_viewer_set_answer   (WhepViewer  *viewer,
+                                      const char  *sdp,
+                                      GError     **error);
+guint64     whep_viewer_get_frames   (WhepViewer  *viewer);
+gboolean    whep_viewer_get_size     (WhepViewer  *viewer,
+                                      int         *width,
+                                      int         *height);
+void        whep_viewer_free         (WhepViewer  *viewer);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (WhepViewer, whep_viewer_free)
+
+G_END_DECLS
