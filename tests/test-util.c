@@ -198,3 +198,192 @@ test_decode_jpeg (GBytes *jpeg, int *width, int *height)
   *height = GST_VIDEO_INFO_HEIGHT (&info);
   return gst_buffer_get_size (gst_sample_get_buffer (sample)) > 0;
 }
+
+struct _MjpegReader
+{
+  SoupSession *session;
+  SoupMessage *msg;
+  SoupMultipartInputStream *multipart;
+  GInputStream *part;
+  GByteArray *current;
+  GBytes *last;
+  char *part_type;
+  GCancellable *cancellable;
+  guint frames;
+  gboolean failed;
+  gboolean part_length_ok;
+  goffset part_length;
+};
+
+static void reader_next_part (MjpegReader *reader);
+
+static void
+reader_fail (MjpegReader *reader, GError *error)
+{
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    reader->failed = TRUE;
+  g_error_free (error);
+}
+
+static void
+on_part_read (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  MjpegReader *reader = user_data;
+  GError *error = NULL;
+  g_autoptr(GBytes) chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
+
+  if (chunk == NULL)
+    {
+      reader_fail (reader, error);
+      return;
+    }
+  if (g_bytes_get_size (chunk) > 0)
+    {
+      g_byte_array_append (reader->current, g_bytes_get_data (chunk, NULL), g_bytes_get_size (chunk));
+      g_input_stream_read_bytes_async (reader->part, 65536, G_PRIORITY_DEFAULT,
+                                       reader->cancellable, on_part_read, reader);
+      return;
+    }
+
+  /* End of this part. */
+  g_clear_pointer (&reader->last, g_bytes_unref);
+  reader->last = g_byte_array_free_to_bytes (g_steal_pointer (&reader->current));
+  if (reader->part_length != (goffset) g_bytes_get_size (reader->last))
+    reader->part_length_ok = FALSE;
+  reader->frames++;
+  g_clear_object (&reader->part);
+  reader_next_part (reader);
+}
+
+static void
+on_next_part (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  MjpegReader *reader = user_data;
+  GError *error = NULL;
+  SoupMessageHeaders *headers;
+
+  reader->part = soup_multipart_input_stream_next_part_finish (reader->multipart, result, &error);
+  if (reader->part == NULL)
+    {
+      if (error != NULL)
+        reader_fail (reader, error);
+      return;
+    }
+  headers = soup_multipart_input_stream_get_headers (reader->multipart);
+  g_free (reader->part_type);
+  reader->part_type = g_strdup (soup_message_headers_get_content_type (headers, NULL));
+  reader->part_length = soup_message_headers_get_content_length (headers);
+  reader->current = g_byte_array_new ();
+  g_input_stream_read_bytes_async (reader->part, 65536, G_PRIORITY_DEFAULT,
+                                   reader->cancellable, on_part_read, reader);
+}
+
+static void
+reader_next_part (MjpegReader *reader)
+{
+  soup_multipart_input_stream_next_part_async (reader->multipart, G_PRIORITY_DEFAULT,
+                                               reader->cancellable, on_next_part, reader);
+}
+
+static void
+on_stream_sent (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  MjpegReader *reader = user_data;
+  GError *error = NULL;
+  g_autoptr(GInputStream) stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
+
+  if (stream == NULL)
+    {
+      reader_fail (reader, error);
+      return;
+    }
+  if (soup_message_get_status (reader->msg) != SOUP_STATUS_OK)
+    {
+      reader->failed = TRUE;
+      return;
+    }
+  reader->multipart = soup_multipart_input_stream_new (reader->msg, stream);
+  reader_next_part (reader);
+}
+
+MjpegReader *
+mjpeg_reader_new (const char *url)
+{
+  MjpegReader *reader = g_new0 (MjpegReader, 1);
+
+  reader->session = soup_session_new ();
+  reader->msg = soup_message_new ("GET", url);
+  reader->cancellable = g_cancellable_new ();
+  reader->part_length_ok = TRUE;
+  soup_session_send_async (reader->session, reader->msg, G_PRIORITY_DEFAULT,
+                           reader->cancellable, on_stream_sent, reader);
+  return reader;
+}
+
+guint
+mjpeg_reader_get_frames (MjpegReader *reader)
+{
+  return reader->frames;
+}
+
+GBytes *
+mjpeg_reader_dup_last (MjpegReader *reader)
+{
+  return reader->last ? g_bytes_ref (reader->last) : NULL;
+}
+
+const char *
+mjpeg_reader_get_part_type (MjpegReader *reader)
+{
+  return reader->part_type;
+}
+
+guint
+mjpeg_reader_get_status (MjpegReader *reader)
+{
+  return soup_message_get_status (reader->msg);
+}
+
+gboolean
+mjpeg_reader_failed (MjpegReader *reader)
+{
+  return reader->failed || !reader->part_length_ok;
+}
+
+typedef struct
+{
+  MjpegReader *reader;
+  guint target;
+} ReaderWait;
+
+static gboolean
+reader_has_frames (gpointer data)
+{
+  ReaderWait *w = data;
+  return w->reader->frames >= w->target || w->reader->failed;
+}
+
+gboolean
+mjpeg_reader_wait_frames (MjpegReader *reader, guint n, guint timeout_ms)
+{
+  ReaderWait w = { reader, reader->frames + n };
+
+  return test_wait_until (reader_has_frames, &w, timeout_ms) && !reader->failed;
+}
+
+void
+mjpeg_reader_free (MjpegReader *reader)
+{
+  g_cancellable_cancel (reader->cancellable);
+  /* Let the cancelled callbacks run before the reader goes. */
+  test_spin (50);
+  g_clear_object (&reader->part);
+  g_clear_object (&reader->multipart);
+  g_clear_pointer (&reader->current, g_byte_array_unref);
+  g_clear_pointer (&reader->last, g_bytes_unref);
+  g_free (reader->part_type);
+  g_object_unref (reader->msg);
+  g_object_unref (reader->session);
+  g_object_unref (reader->cancellable);
+  g_free (reader);
+}

@@ -58,3 +58,24 @@ gboolean      test_decode_jpeg  (GBytes *jpeg, int *width, int *height);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestResponse, test_response_free)
 
 G_END_DECLS
+
+G_BEGIN_DECLS
+
+/* An MJPEG viewer: reads multipart/x-mixed-replace with libsoup's own
+ * multipart parser, keeping each part's body. */
+typedef struct _MjpegReader MjpegReader;
+
+MjpegReader *mjpeg_reader_new        (const char  *url);
+guint        mjpeg_reader_get_frames (MjpegReader *reader);
+/* The newest complete part, or NULL. */
+GBytes      *mjpeg_reader_dup_last   (MjpegReader *reader);
+const char  *mjpeg_reader_get_part_type (MjpegReader *reader);
+guint        mjpeg_reader_get_status (MjpegReader *reader);
+gboolean     mjpeg_reader_failed     (MjpegReader *reader);
+/* Waits until @n more frames than now arrived. */
+gboolean     mjpeg_reader_wait_frames (MjpegReader *reader, guint n, guint timeout_ms);
+void         mjpeg_reader_free       (MjpegReader *reader);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MjpegReader, mjpeg_reader_free)
+
+G_END_DECLS
