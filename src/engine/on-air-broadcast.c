@@ -1091,9 +1091,23 @@ describe_error (OnAirBroadcast *self, GError *error)
   const char *kind = self->source_kind ? self->source_kind : "";
 
   if (g_str_equal (kind, "rtsp"))
-    return g_strdup_printf ("Cannot play the network camera at %s: %s",
-                            on_air_source_spec_get_location (self->spec),
-                            error->message);
+    {
+      const char *location = on_air_source_spec_get_location (self->spec);
+
+      if (strstr (error->message, "Unauthorized") != NULL ||
+          g_error_matches (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_AUTHORIZED))
+        return g_strdup_printf ("The network camera at %s refused the user name or password", location);
+      if (g_error_matches (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ_WRITE) ||
+          g_error_matches (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ) ||
+          g_error_matches (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ))
+        return g_strdup_printf ("The network camera at %s does not answer", location);
+      if (g_error_matches (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND))
+        return g_strdup_printf ("The network camera at %s has no stream at that address", location);
+      return g_strdup_printf ("Cannot play the network camera at %s: %s", location, error->message);
+    }
+  if (g_str_equal (kind, "camera") && g_error_matches (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_BUSY))
+    return g_strdup_printf ("The camera “%s” is in use by another application",
+                            self->description ? self->description : "");
   if (g_str_equal (kind, "camera"))
     return g_strdup_printf ("The camera “%s” is not available: %s",
                             self->description ? self->description : "",
@@ -1127,7 +1141,7 @@ retry_cb (gpointer user_data)
 static void
 fail_and_retry (OnAirBroadcast *self, const char *message)
 {
-  g_message ("%s; retrying in %d s", message, RETRY_SECONDS);
+  g_debug ("%s; retrying in %d s", message, RETRY_SECONDS);
   g_free (self->error_message);
   self->error_message = g_strdup (message);
   teardown_pipeline (self);

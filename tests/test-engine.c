@@ -1,0 +1,248 @@
+/* test-engine.c: source parsing, tokens, and the broadcast pipeline
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "on-air-error.h"
+#include "on-air-lan.h"
+#include "on-air-source-spec.h"
+#include "on-air-token.h"
+#include "test-util.h"
+
+static void
+test_source_spec (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnAirSourceSpec) rtsp = NULL;
+  g_autoptr(OnAirSourceSpec) v4l2 = NULL;
+  g_autoptr(OnAirSourceSpec) dflt = NULL;
+  const char *bad[] = { "v4l2:///etc/passwd", "v4l2:///dev/video", "http://x/y", "rtsp://",
+                        "rtsp:///path", "cam", "v4l2://dev/video0", "file:///dev/video0", NULL };
+
+  rtsp = on_air_source_spec_parse ("rtsp://ad%40min:p%3Ass@cam.local:8554/live?ch=1", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (on_air_source_spec_get_kind (rtsp), ==, ON_AIR_SOURCE_RTSP);
+  g_assert_cmpstr (on_air_source_spec_get_location (rtsp), ==, "rtsp://cam.local:8554/live?ch=1");
+  g_assert_cmpstr (on_air_source_spec_get_user (rtsp), ==, "ad@min");
+  g_assert_cmpstr (on_air_source_spec_get_password (rtsp), ==, "p:ss");
+  g_assert_null (strstr (on_air_source_spec_get_description (rtsp), "p:ss"));
+  g_assert_null (strstr (on_air_source_spec_get_description (rtsp), "p%3Ass"));
+
+  v4l2 = on_air_source_spec_parse ("v4l2:///dev/video2", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (on_air_source_spec_get_kind (v4l2), ==, ON_AIR_SOURCE_CAMERA);
+  g_assert_cmpstr (on_air_source_spec_get_device (v4l2), ==, "/dev/video2");
+
+  dflt = on_air_source_spec_parse (NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (on_air_source_spec_get_kind (dflt), ==, ON_AIR_SOURCE_AUTO);
+
+  for (guint i = 0; bad[i] != NULL; i++)
+    {
+      g_autoptr(OnAirSourceSpec) spec = on_air_source_spec_parse (bad[i], &error);
+
+      g_assert_null (spec);
+      g_assert_error (error, ON_AIR_ERROR, ON_AIR_ERROR_INVALID_SOURCE);
+      g_clear_error (&error);
+    }
+
+  {
+    g_autofree char *redacted = on_air_redact_uri ("rtsp://u:secret@10.0.0.2/s");
+    g_assert_cmpstr (redacted, ==, "rtsp://10.0.0.2/s");
+  }
+}
+
+static void
+test_tokens (void)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (guint i = 0; i < 1000; i++)
+    {
+      char *token = on_air_token_generate ();
+
+      /* 24 random bytes in URL-safe base64: 192 bits. */
+      g_assert_cmpuint (strlen (token), ==, 32);
+      g_assert_true (on_air_token_is_valid (token));
+      g_assert_null (strpbrk (token, "+/=?&#% "));
+      g_assert_false (g_hash_table_contains (seen, token));
+      g_hash_table_add (seen, token);
+    }
+
+  g_assert_true (on_air_token_equal ("abcdefghijklmnop", "abcdefghijklmnop"));
+  g_assert_false (on_air_token_equal ("abcdefghijklmnop", "abcdefghijklmnoq"));
+  g_assert_false (on_air_token_equal ("abcdefghijklmnop", "abcdefghijklmno"));
+  g_assert_false (on_air_token_equal ("abcdefghijklmnop", ""));
+  g_assert_false (on_air_token_equal ("abcdefghijklmnop", NULL));
+  g_assert_false (on_air_token_is_valid ("short"));
+  g_assert_false (on_air_token_is_valid ("has a space in it here"));
+}
+
+static void
+test_lan_urls (void)
+{
+  g_auto(GStrv) addresses = on_air_lan_addresses ();
+  g_autofree char *url = on_air_lan_viewer_url ("192.168.1.20", 8080, "tok-tok-tok-tok-tok");
+  g_autofree char *open = on_air_lan_viewer_url ("fe80::1", 9000, NULL);
+
+  g_assert_nonnull (addresses[0]);
+  for (guint i = 0; addresses[i] != NULL; i++)
+    g_assert_false (g_str_has_prefix (addresses[i], "127.") && addresses[i + 1] != NULL);
+  g_assert_cmpstr (url, ==, "http://192.168.1.20:8080/?token=tok-tok-tok-tok-tok");
+  g_assert_cmpstr (open, ==, "http://[fe80::1]:9000/");
+}
+
+typedef struct
+{
+  guint frames;
+  guint64 last_sequence;
+  GBytes *last;
+} FrameCount;
+
+static void
+on_jpeg (OnAirBroadcast *broadcast, GBytes *frame, guint64 sequence, gpointer user_data)
+{
+  FrameCount *count = user_data;
+
+  g_assert_cmpuint (sequence, >, count->last_sequence);
+  count->last_sequence = sequence;
+  count->frames++;
+  g_clear_pointer (&count->last, g_bytes_unref);
+  count->last = g_bytes_ref (frame);
+}
+
+static gboolean
+enough_frames (gpointer data)
+{
+  return ((FrameCount *) data)->frames >= 30;
+}
+
+static guint
+count_factory (OnAirBroadcast *broadcast, const char *name)
+{
+  g_autoptr(GstIterator) it = gst_bin_iterate_recurse (GST_BIN (on_air_broadcast_get_pipeline (broadcast)));
+  GValue v = G_VALUE_INIT;
+  guint n = 0;
+
+  while (gst_iterator_next (it, &v) == GST_ITERATOR_OK)
+    {
+      if (g_str_equal (GST_OBJECT_NAME (gst_element_get_factory (g_value_get_object (&v))), name))
+        n++;
+      g_value_reset (&v);
+    }
+  g_value_unset (&v);
+  return n;
+}
+
+static gboolean
+is_live (gpointer data)
+{
+  return on_air_broadcast_get_state (data) == ON_AIR_SOURCE_STATE_LIVE;
+}
+
+static void
+test_broadcast_jpeg (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnAirSourceSpec) spec = on_air_source_spec_parse ("test", &error);
+  g_autoptr(OnAirBroadcast) broadcast = on_air_broadcast_new (spec);
+  FrameCount a = { 0 }, b = { 0 };
+  int w = 0, h = 0;
+
+  g_assert_true (on_air_broadcast_start (broadcast, &error));
+  g_assert_no_error (error);
+  g_assert_true (test_wait_until (is_live, broadcast, 10000));
+  g_assert_true (on_air_broadcast_get_resolution (broadcast, &w, &h));
+  g_assert_cmpint (w, ==, 1280);
+  g_assert_cmpint (h, ==, 720);
+
+  /* Nobody needs JPEG: no encoder. */
+  g_assert_cmpuint (count_factory (broadcast, "jpegenc"), ==, 0);
+
+  g_signal_connect (broadcast, "jpeg-frame", G_CALLBACK (on_jpeg), &a);
+  g_signal_connect (broadcast, "jpeg-frame", G_CALLBACK (on_jpeg), &b);
+  on_air_broadcast_acquire_jpeg (broadcast);
+  on_air_broadcast_acquire_jpeg (broadcast);
+  g_assert_true (test_wait_until (enough_frames, &a, 10000));
+  g_assert_true (test_wait_until (enough_frames, &b, 10000));
+  /* Two consumers, one encoder, the very same frame bytes. */
+  g_assert_cmpuint (count_factory (broadcast, "jpegenc"), ==, 1);
+  g_assert_true (a.last == b.last || g_bytes_equal (a.last, b.last));
+  g_assert_true (test_decode_jpeg (a.last, &w, &h));
+  g_assert_cmpint (w, ==, 1280);
+  g_assert_cmpint (h, ==, 720);
+
+  on_air_broadcast_release_jpeg (broadcast);
+  g_assert_cmpuint (count_factory (broadcast, "jpegenc"), ==, 1);
+  on_air_broadcast_release_jpeg (broadcast);
+  g_assert_cmpuint (count_factory (broadcast, "jpegenc"), ==, 0);
+
+  /* The source fps is measured. */
+  test_spin (1500);
+  g_assert_cmpfloat (on_air_broadcast_get_fps (broadcast), >, 25.0);
+
+  on_air_broadcast_stop (broadcast);
+  g_assert_cmpint (on_air_broadcast_get_state (broadcast), ==, ON_AIR_SOURCE_STATE_STOPPED);
+  g_clear_pointer (&a.last, g_bytes_unref);
+  g_clear_pointer (&b.last, g_bytes_unref);
+}
+
+typedef struct
+{
+  guint frames;
+  int width, height;
+  gboolean bgra;
+} PreviewCount;
+
+static void
+on_preview (OnAirBroadcast *broadcast, GstSample *sample, gpointer user_data)
+{
+  PreviewCount *count = user_data;
+  GstStructure *s = gst_caps_get_structure (gst_sample_get_caps (sample), 0);
+
+  count->frames++;
+  gst_structure_get_int (s, "width", &count->width);
+  gst_structure_get_int (s, "height", &count->height);
+  count->bgra = g_strcmp0 (gst_structure_get_string (s, "format"), "BGRA") == 0;
+}
+
+static gboolean
+enough_previews (gpointer data)
+{
+  return ((PreviewCount *) data)->frames >= 20;
+}
+
+static void
+test_broadcast_preview (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnAirSourceSpec) spec = on_air_source_spec_parse ("test", &error);
+  g_autoptr(OnAirBroadcast) broadcast = on_air_broadcast_new (spec);
+  PreviewCount count = { 0 };
+
+  g_signal_connect (broadcast, "preview-frame", G_CALLBACK (on_preview), &count);
+  on_air_broadcast_acquire_preview (broadcast, 640, 480);
+  g_assert_true (on_air_broadcast_start (broadcast, &error));
+  g_assert_true (test_wait_until (enough_previews, &count, 10000));
+  /* Scaled into 640×480 keeping 16:9. */
+  g_assert_cmpint (count.width, ==, 640);
+  g_assert_cmpint (count.height, ==, 360);
+  g_assert_true (count.bgra);
+  on_air_broadcast_release_preview (broadcast);
+  on_air_broadcast_stop (broadcast);
+}
+
+int
+main (int argc, char *argv[])
+{
+  gst_init (&argc, &argv);
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/engine/source-spec", test_source_spec);
+  g_test_add_func ("/engine/tokens", test_tokens);
+  g_test_add_func ("/engine/lan-urls", test_lan_urls);
+  g_test_add_func ("/engine/broadcast-jpeg", test_broadcast_jpeg);
+  g_test_add_func ("/engine/broadcast-preview", test_broadcast_preview);
+  return g_test_run ();
+}

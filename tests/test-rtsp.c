@@ -1,0 +1,210 @@
+/* test-rtsp.c: an H.264 IP camera (gst-rtsp-server fixture) as the source
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "fixtures/rtsp-fixture.h"
+#include "test-util.h"
+#include "whep-client.h"
+
+#define USER "admin"
+#define PASSWORD "s3cret-Pa55"
+
+typedef struct
+{
+  WhepViewer *viewer;
+  guint64 target;
+} FramesWait;
+
+static gboolean
+has_frames (gpointer data)
+{
+  FramesWait *w = data;
+  return whep_viewer_get_frames (w->viewer) >= w->target;
+}
+
+static char *
+get_status_text (TestServer *ts)
+{
+  g_autofree char *url = test_server_url (ts, "/api/status");
+  g_autoptr(TestResponse) r = test_http ("GET", url, NULL, NULL, 0, TEST_TOKEN);
+
+  g_assert_cmpuint (r->status, ==, 200);
+  return g_strndup (g_bytes_get_data (r->body, NULL), g_bytes_get_size (r->body));
+}
+
+static void
+test_passthrough (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RtspFixture) camera = rtsp_fixture_new (USER, PASSWORD, &error);
+  g_autofree char *camera_url = NULL;
+  g_autofree char *status = NULL;
+  g_autofree char *whep = NULL;
+  g_autofree char *stream = NULL;
+  g_autofree char *offer = NULL;
+  g_autofree char *answer = NULL;
+  g_autoptr(WhepViewer) viewer = NULL;
+  g_autoptr(MjpegReader) reader = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(TestResponse) r = NULL;
+  g_autoptr(GBytes) jpeg = NULL;
+  JsonObject *source;
+  TestServer *ts;
+  FramesWait wait;
+  gint64 start;
+  guint64 frames;
+  int w = 0, h = 0;
+
+  g_assert_no_error (error);
+  camera_url = rtsp_fixture_get_url (camera, TRUE);
+  g_assert_nonnull (strstr (camera_url, PASSWORD));
+  ts = test_server_new (camera_url, TEST_TOKEN, 10);
+  g_assert_true (test_server_wait_live (ts, 15000));
+
+  /* Credentials never reach the API. */
+  status = get_status_text (ts);
+  g_assert_null (strstr (status, PASSWORD));
+  g_assert_null (strstr (status, USER));
+  g_assert_true (json_parser_load_from_data (parser, status, -1, NULL));
+  source = json_object_get_object_member (json_node_get_object (json_parser_get_root (parser)), "source");
+  g_assert_cmpstr (json_object_get_string_member (source, "kind"), ==, "rtsp");
+  g_assert_true (json_object_get_boolean_member (source, "h264_passthrough"));
+  g_assert_cmpstr (json_object_get_string_member (source, "description"), ==,
+                   rtsp_fixture_get_url (camera, FALSE) /* leaked in test only */);
+
+  /* WebRTC takes the camera's H.264 untouched: no encoder at all. */
+  viewer = whep_viewer_new ("H264", TRUE);
+  offer = whep_viewer_create_offer (viewer, &error);
+  g_assert_no_error (error);
+  whep = test_server_url (ts, "/whep");
+  r = test_http ("POST", whep, "application/sdp", offer, strlen (offer), TEST_TOKEN);
+  g_assert_cmpuint (r->status, ==, 201);
+  answer = g_strndup (g_bytes_get_data (r->body, NULL), g_bytes_get_size (r->body));
+  whep_viewer_set_answer (viewer, answer, &error);
+  g_assert_no_error (error);
+  wait = (FramesWait) { viewer, 10 };
+  g_assert_true (test_wait_until (has_frames, &wait, 15000));
+  g_assert_true (whep_viewer_get_size (viewer, &w, &h));
+  g_assert_cmpint (w, ==, 1280);
+  g_assert_cmpint (h, ==, 720);
+  g_assert_cmpuint (on_air_broadcast_count_encoders (ts->broadcast), ==, 0);
+
+  /* The camera's frame rate reaches the viewer (decoded frames over 3 s). */
+  frames = whep_viewer_get_frames (viewer);
+  start = g_get_monotonic_time ();
+  test_spin (3000);
+  {
+    double fps = (whep_viewer_get_frames (viewer) - frames) * (double) G_USEC_PER_SEC /
+                 (g_get_monotonic_time () - start);
+    g_test_message ("WebRTC pass-through: %.1f fps decoded", fps);
+    g_assert_cmpfloat (fps, >, 25.0);
+  }
+
+  /* MJPEG viewers get JPEGs decoded from the camera's H.264. */
+  stream = g_strdup_printf ("%s/stream.mjpg?token=%s", ts->base, TEST_TOKEN);
+  reader = mjpeg_reader_new (stream);
+  g_assert_true (mjpeg_reader_wait_frames (reader, 10, 15000));
+  frames = mjpeg_reader_get_frames (reader);
+  start = g_get_monotonic_time ();
+  g_assert_true (mjpeg_reader_wait_frames (reader, 60, 5000));
+  {
+    double fps = (mjpeg_reader_get_frames (reader) - frames) * (double) G_USEC_PER_SEC /
+                 (g_get_monotonic_time () - start);
+    g_test_message ("MJPEG from RTSP: %.1f fps", fps);
+    g_assert_cmpfloat (fps, >, 25.0);
+  }
+  jpeg = mjpeg_reader_dup_last (reader);
+  g_assert_true (test_decode_jpeg (jpeg, &w, &h));
+  g_assert_cmpint (w, ==, 1280);
+  /* Still no video encoder: JPEG is an image encoder, H.264 passes. */
+  g_assert_cmpuint (on_air_broadcast_count_encoders (ts->broadcast), ==, 0);
+  /* And WebRTC kept playing meanwhile. */
+  wait.target = whep_viewer_get_frames (viewer) + 30;
+  g_assert_true (test_wait_until (has_frames, &wait, 5000));
+
+  test_server_free (ts);
+}
+
+static gboolean
+is_failed (gpointer data)
+{
+  TestServer *ts = data;
+  return on_air_broadcast_get_state (ts->broadcast) == ON_AIR_SOURCE_STATE_FAILED;
+}
+
+static guint
+free_port (void)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, 0, NULL);
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+
+  g_assert_true (g_socket_bind (socket, any, TRUE, NULL));
+  bound = g_socket_get_local_address (socket, NULL);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+static void
+test_unreachable (void)
+{
+  g_autofree char *url = g_strdup_printf ("rtsp://" USER ":" PASSWORD "@127.0.0.1:%u/cam", free_port ());
+  TestServer *ts = test_server_new (url, TEST_TOKEN, 10);
+  g_autofree char *status = NULL;
+  g_autofree char *snapshot = NULL;
+  g_autoptr(TestResponse) r = NULL;
+  const char *message;
+
+  g_assert_true (test_wait_until (is_failed, ts, 15000));
+  message = on_air_broadcast_get_error_message (ts->broadcast);
+  g_test_message ("%s", message);
+  g_assert_nonnull (strstr (message, "does not answer"));
+  g_assert_nonnull (strstr (message, "rtsp://127.0.0.1:"));
+  g_assert_null (strstr (message, PASSWORD));
+  g_assert_cmpuint (on_air_broadcast_get_retry_seconds (ts->broadcast), >, 0);
+
+  /* The server keeps answering. */
+  status = get_status_text (ts);
+  g_assert_nonnull (strstr (status, "\"state\":\"failed\""));
+  g_assert_null (strstr (status, PASSWORD));
+  snapshot = test_server_url (ts, "/snapshot.jpg");
+  r = test_http ("GET", snapshot, NULL, NULL, 0, TEST_TOKEN);
+  g_assert_cmpuint (r->status, ==, 503);
+
+  test_server_free (ts);
+}
+
+static void
+test_wrong_password (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RtspFixture) camera = rtsp_fixture_new (USER, PASSWORD, &error);
+  g_autofree char *url = g_strdup_printf ("rtsp://" USER ":wrong-guess@127.0.0.1:%u/cam",
+                                          rtsp_fixture_get_port (camera));
+  TestServer *ts = test_server_new (url, TEST_TOKEN, 10);
+  const char *message;
+
+  g_assert_true (test_wait_until (is_failed, ts, 15000));
+  message = on_air_broadcast_get_error_message (ts->broadcast);
+  g_test_message ("%s", message);
+  g_assert_nonnull (strstr (message, "refused the user name or password"));
+  g_assert_null (strstr (message, "wrong-guess"));
+  test_server_free (ts);
+}
+
+int
+main (int argc, char *argv[])
+{
+  gst_init (&argc, &argv);
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/rtsp/passthrough", test_passthrough);
+  g_test_add_func ("/rtsp/unreachable", test_unreachable);
+  g_test_add_func ("/rtsp/wrong-password", test_wrong_password);
+  return g_test_run ();
+}
