@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what On Air needs to build, run, test and benchmark on Debian 12.
+# Idempotent: does nothing when every package is already there.
+set -euo pipefail
+
+packages=(
+  # build
+  meson ninja-build pkg-config gcc gettext
+  libglib2.0-dev libglib2.0-bin
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
+  libsoup-3.0-dev libjson-glib-dev libqrencode-dev libgtk-4-dev libadwaita-1-dev
+  # run: source, encoders, WebRTC
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
+  gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-nice gstreamer1.0-tools
+  # tests: RTSP camera fixture, validators, X server, QR decoder, browser
+  libgstrtspserver-1.0-dev desktop-file-utils appstream-util xvfb xauth zbar-tools
+  chromium curl
+  # benchmark: the original tutorial's stack, for comparison
+  python3 python3-flask python3-opencv python3-numpy python3-matplotlib
+)
+command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "Installing: ${missing[*]}" >&2
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q
+$sudo apt-get install -y -q --no-install-recommends "${missing[@]}"

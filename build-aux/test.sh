@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Builds On Air from scratch and runs every test (GTest programs, the window
+# under Xvfb, headless Chromium), then a short benchmark. The last line is
+# "N passed, N failed".
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+build="$top/_build"
+
+"$top/build-aux/install-deps.sh" || { echo "0 passed, 1 failed"; exit 1; }
+
+if [ -f "$top/tests/e2e/package-lock.json" ]; then
+  npm ci --prefix "$top/tests/e2e" --no-audit --no-fund --loglevel=error || { echo "0 passed, 1 failed"; exit 1; }
+fi
+
+rm -rf "$build"
+if ! meson setup "$build" "$top" >/dev/null || ! ninja -C "$build"; then
+  echo "build failed"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+meson test -C "$build" --print-errorlogs --num-processes 1
+status=$?
+
+python3 - "$build/meson-logs/testlog.json" <<'PY'
+import json, sys
+passed = failed = 0
+with open(sys.argv[1]) as f:
+    for line in f:
+        line = line.strip()
+        if not line:
+            continue
+        r = json.loads(line)
+        if r["result"] in ("OK", "EXPECTEDFAIL", "SKIP"):
+            passed += 1
+        else:
+            failed += 1
+            print("FAILED:", r["name"], r["result"])
+print(f"{passed} passed, {failed} failed")
+PY
+exit $status
