@@ -7,6 +7,7 @@
 #include "on-air-error.h"
 #include "on-air-lan.h"
 #include "on-air-source-spec.h"
+#include "on-air-stamp.h"
 #include "on-air-token.h"
 #include "test-util.h"
 
@@ -172,6 +173,17 @@ test_broadcast_jpeg (void)
   g_assert_true (test_decode_jpeg (a.last, &w, &h));
   g_assert_cmpint (w, ==, 1280);
   g_assert_cmpint (h, ==, 720);
+
+  /* The test pattern carries its capture time; it survives JPEG. */
+  {
+    guint32 stamp = 0;
+    guint32 age;
+
+    g_assert_true (test_read_jpeg_stamp (a.last, &stamp));
+    age = on_air_stamp_now () - stamp;
+    g_test_message ("JPEG frame is %u ms old when decoded", age);
+    g_assert_cmpuint (age, <, 2000);
+  }
 
   on_air_broadcast_release_jpeg (broadcast);
   g_assert_cmpuint (count_factory (broadcast, "jpegenc"), ==, 1);

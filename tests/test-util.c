@@ -10,6 +10,7 @@
 #include <gst/app/gstappsrc.h>
 #include <gst/video/video.h>
 
+#include "on-air-stamp.h"
 #include "test-util.h"
 
 static gboolean
@@ -164,6 +165,47 @@ test_bytes_have_jpeg (GBytes *bytes)
     if (data[i] == 0xFF && data[i + 1] == 0xD8 && data[i + 2] == 0xFF)
       return TRUE;
   return FALSE;
+}
+
+static GstSample *
+decode_jpeg (GBytes *jpeg, const char *format)
+{
+  g_autoptr(GstElement) pipeline = NULL;
+  g_autoptr(GstElement) src = NULL;
+  g_autoptr(GstElement) sink = NULL;
+  g_autofree char *desc = g_strdup_printf ("appsrc name=src caps=image/jpeg ! jpegdec ! videoconvert ! "
+                                           "video/x-raw,format=%s ! appsink name=sink sync=false", format);
+  GstSample *sample;
+
+  pipeline = gst_parse_launch (desc, NULL);
+  g_assert_nonnull (pipeline);
+  src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  gst_app_src_push_buffer (GST_APP_SRC (src),
+                           gst_buffer_new_memdup (g_bytes_get_data (jpeg, NULL), g_bytes_get_size (jpeg)));
+  gst_app_src_end_of_stream (GST_APP_SRC (src));
+  sample = gst_app_sink_try_pull_sample (GST_APP_SINK (sink), 5 * GST_SECOND);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  return sample;
+}
+
+gboolean
+test_read_jpeg_stamp (GBytes *jpeg, guint32 *ms)
+{
+  g_autoptr(GstSample) sample = decode_jpeg (jpeg, "GRAY8");
+  GstVideoInfo info;
+  GstMapInfo map;
+  gboolean ok;
+
+  if (sample == NULL || !gst_video_info_from_caps (&info, gst_sample_get_caps (sample)))
+    return FALSE;
+  if (!gst_buffer_map (gst_sample_get_buffer (sample), &map, GST_MAP_READ))
+    return FALSE;
+  ok = on_air_stamp_read (map.data, GST_VIDEO_INFO_PLANE_STRIDE (&info, 0),
+                          GST_VIDEO_INFO_WIDTH (&info), GST_VIDEO_INFO_HEIGHT (&info), ms);
+  gst_buffer_unmap (gst_sample_get_buffer (sample), &map);
+  return ok;
 }
 
 gboolean

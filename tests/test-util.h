@@ -54,6 +54,8 @@ void          test_response_free (TestResponse *r);
 gboolean      test_bytes_have_jpeg (GBytes *bytes);
 /* Decodes @jpeg with GStreamer's jpegdec; returns FALSE if it does not. */
 gboolean      test_decode_jpeg  (GBytes *jpeg, int *width, int *height);
+/* Decodes @jpeg and reads On Air's time stamp off it. */
+gboolean      test_read_jpeg_stamp (GBytes *jpeg, guint32 *ms);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestResponse, test_response_free)
 

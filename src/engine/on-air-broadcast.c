@@ -26,6 +26,7 @@
 
 #include "on-air-broadcast.h"
 #include "on-air-error.h"
+#include "on-air-stamp.h"
 
 #define RETRY_SECONDS 5
 #define SOURCE_WIDTH 1280
@@ -908,6 +909,8 @@ build_test_source (OnAirBroadcast *self, GError **error)
   filter_src = gst_element_get_static_pad (filter, "src");
   target = stage_sink (self, FMT_RAW);
   gst_pad_link (filter_src, target);
+  /* The capture time as a row of blocks: anyone can measure latency. */
+  on_air_stamp_pad (filter_src);
 
   self->native = FMT_RAW;
   self->source_kind = "test";
