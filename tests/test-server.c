@@ -6,7 +6,10 @@
 
 #include <json-glib/json-glib.h>
 
+#include <sys/socket.h>
+
 #include "on-air-error.h"
+#include "on-air-stamp.h"
 #include "test-util.h"
 
 static TestServer *ts; /* one live server for the whole program */
@@ -303,6 +306,224 @@ test_viewer_limit (void)
   test_server_free (small);
 }
 
+/* A phone that stops reading for a while, on a raw socket with a small
+ * receive buffer, in its own thread (the server runs on the main loop). */
+typedef struct
+{
+  guint port;
+  GByteArray *stream;    /* de-chunked body */
+  guint frames_before;
+  GArray *ages_after;    /* ms, of the frames read after the pause */
+  gint done;
+  char *error;
+} SlowReader;
+
+static gboolean
+slow_read_exact (GSocket *socket, guint8 *buf, gsize n)
+{
+  gsize got = 0;
+
+  while (got < n)
+    {
+      gssize r = g_socket_receive (socket, (char *) buf + got, n - got, NULL, NULL);
+      if (r <= 0)
+        return FALSE;
+      got += r;
+    }
+  return TRUE;
+}
+
+static gboolean
+slow_read_line (GSocket *socket, GString *line)
+{
+  char c;
+
+  g_string_truncate (line, 0);
+  while (slow_read_exact (socket, (guint8 *) &c, 1))
+    {
+      if (c == '\n')
+        return TRUE;
+      if (c != '\r')
+        g_string_append_c (line, c);
+    }
+  return FALSE;
+}
+
+/* Reads one whole JPEG part out of the chunked multipart body. */
+static GBytes *
+slow_next_frame (GSocket *socket, SlowReader *sr)
+{
+  g_autoptr(GString) line = g_string_new (NULL);
+
+  for (;;)
+    {
+      guint8 *data = sr->stream->data;
+      gsize len = sr->stream->len;
+      const char *cl = len > 0 ? g_strstr_len ((const char *) data, len, "Content-Length: ") : NULL;
+
+      if (cl != NULL)
+        {
+          const char *end = g_strstr_len (cl, len - ((const guint8 *) cl - data), "\r\n\r\n");
+          if (end != NULL)
+            {
+              gsize size = g_ascii_strtoull (cl + 16, NULL, 10);
+              gsize start = ((const guint8 *) end - data) + 4;
+
+              if (len >= start + size)
+                {
+                  GBytes *frame = g_bytes_new (data + start, size);
+                  g_byte_array_remove_range (sr->stream, 0, start + size);
+                  return frame;
+                }
+            }
+        }
+
+      /* More: one HTTP chunk. */
+      if (!slow_read_line (socket, line))
+        return NULL;
+      if (line->len == 0)
+        continue;
+      {
+        gsize n = g_ascii_strtoull (line->str, NULL, 16);
+        g_autofree guint8 *buf = g_malloc (n + 2);
+
+        if (n == 0 || !slow_read_exact (socket, buf, n + 2))
+          return NULL;
+        g_byte_array_append (sr->stream, buf, n);
+      }
+    }
+}
+
+static gpointer
+slow_reader_thread (gpointer data)
+{
+  SlowReader *sr = data;
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, 0, NULL);
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) addr = g_inet_socket_address_new (lo, sr->port);
+  g_autofree char *request = g_strdup_printf ("GET /stream.mjpg?token=%s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+                                              TEST_TOKEN);
+  g_autoptr(GString) line = g_string_new (NULL);
+
+  g_socket_set_option (socket, SOL_SOCKET, SO_RCVBUF, 64 * 1024, NULL);
+  if (!g_socket_connect (socket, addr, NULL, NULL) ||
+      g_socket_send (socket, request, strlen (request), NULL, NULL) < 0)
+    {
+      sr->error = g_strdup ("connect");
+      goto out;
+    }
+  do
+    if (!slow_read_line (socket, line))
+      {
+        sr->error = g_strdup ("headers");
+        goto out;
+      }
+  while (line->len > 0);
+
+  for (guint i = 0; i < 10; i++)
+    {
+      g_autoptr(GBytes) frame = slow_next_frame (socket, sr);
+      if (frame == NULL)
+        {
+          sr->error = g_strdup ("stream ended early");
+          goto out;
+        }
+      sr->frames_before++;
+    }
+
+  g_usleep (1500 * 1000);
+
+  for (guint i = 0; i < 30; i++)
+    {
+      g_autoptr(GBytes) frame = slow_next_frame (socket, sr);
+      guint32 stamp, age;
+
+      if (frame == NULL)
+        {
+          sr->error = g_strdup ("stream ended after the pause");
+          goto out;
+        }
+      if (!test_read_jpeg_stamp (frame, &stamp))
+        {
+          sr->error = g_strdup ("no stamp");
+          goto out;
+        }
+      age = on_air_stamp_now () - stamp;
+      g_array_append_val (sr->ages_after, age);
+    }
+
+out:
+  g_atomic_int_set (&sr->done, 1);
+  return NULL;
+}
+
+static gboolean
+slow_done (gpointer data)
+{
+  return g_atomic_int_get (&((SlowReader *) data)->done);
+}
+
+static void
+test_slow_viewer_skips (void)
+{
+  g_autofree char *url = url_with_token ("/stream.mjpg");
+  g_autofree char *status_url = url_with_token ("/api/status");
+  g_autoptr(MjpegReader) fast = mjpeg_reader_new (url);
+  SlowReader sr = { .port = on_air_server_get_port (ts->server) };
+  g_autoptr(GThread) thread = NULL;
+  g_autoptr(TestResponse) r = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonArray *viewers;
+  gint64 start;
+  guint fast_before, first_fresh = G_MAXUINT;
+  guint64 max_dropped = 0;
+  double fast_fps;
+
+  sr.stream = g_byte_array_new ();
+  sr.ages_after = g_array_new (FALSE, FALSE, sizeof (guint32));
+  g_assert_true (mjpeg_reader_wait_frames (fast, 5, 10000));
+
+  fast_before = mjpeg_reader_get_frames (fast);
+  start = g_get_monotonic_time ();
+  thread = g_thread_new ("slow-reader", slow_reader_thread, &sr);
+  g_assert_true (test_wait_until (slow_done, &sr, 20000));
+  fast_fps = (mjpeg_reader_get_frames (fast) - fast_before) * (double) G_USEC_PER_SEC /
+             (g_get_monotonic_time () - start);
+  g_assert_null (sr.error);
+
+  /* The others never noticed. */
+  g_test_message ("fast viewer: %.1f fps while the slow one stalled", fast_fps);
+  g_assert_cmpfloat (fast_fps, >, 25.0);
+
+  /* What the stalled socket held is bounded: a few frames, then it is
+   * live again instead of 1.5 s behind. */
+  for (guint i = 0; i < sr.ages_after->len; i++)
+    {
+      guint32 age = g_array_index (sr.ages_after, guint32, i);
+      if (age < 200 && first_fresh == G_MAXUINT)
+        first_fresh = i;
+    }
+  g_test_message ("slow viewer after its pause: first frame %u ms old, live again after %u frames, "
+                  "last %u ms old", g_array_index (sr.ages_after, guint32, 0), first_fresh,
+                  g_array_index (sr.ages_after, guint32, sr.ages_after->len - 1));
+  g_assert_cmpuint (first_fresh, <=, 10);
+  g_assert_cmpuint (g_array_index (sr.ages_after, guint32, sr.ages_after->len - 1), <, 200);
+
+  /* The server skipped frames for it rather than queueing them. */
+  r = test_http ("GET", status_url, NULL, NULL, 0, NULL);
+  g_assert_true (json_parser_load_from_data (parser, g_bytes_get_data (r->body, NULL),
+                                             g_bytes_get_size (r->body), NULL));
+  viewers = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "viewers");
+  for (guint i = 0; i < json_array_get_length (viewers); i++)
+    max_dropped = MAX (max_dropped, (guint64) json_object_get_int_member (json_array_get_object_element (viewers, i),
+                                                                         "frames_dropped"));
+  g_test_message ("frames dropped for the slow viewer: %" G_GUINT64_FORMAT, max_dropped);
+  g_assert_cmpuint (max_dropped, >=, 20);
+
+  g_byte_array_unref (sr.stream);
+  g_array_unref (sr.ages_after);
+}
+
 static void
 test_whep_options (void)
 {
@@ -348,6 +569,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/server/status-json", test_status_json);
   g_test_add_func ("/server/bad-input", test_bad_input);
   g_test_add_func ("/server/viewer-limit", test_viewer_limit);
+  g_test_add_func ("/server/slow-viewer-skips", test_slow_viewer_skips);
   g_test_add_func ("/server/whep-options", test_whep_options);
   g_test_add_func ("/server/port-in-use", test_port_in_use);
   status = g_test_run ();
