@@ -184,6 +184,38 @@ test_json_offer_vp8 (void)
   test_server_free (ts);
 }
 
+static gboolean
+no_webrtc_viewers (gpointer data)
+{
+  return count_viewers (data, "webrtc") == 0;
+}
+
+static void
+test_vanished_viewer_removed (void)
+{
+  TestServer *ts = test_server_new ("test", TEST_TOKEN, 10);
+  WhepViewer *v = whep_viewer_new ("H264", FALSE);
+  g_autofree char *loc = NULL;
+  FramesWait wv = { v, 10 };
+  gint64 start;
+
+  g_assert_true (test_server_wait_live (ts, 10000));
+  loc = whep_connect (ts, v);
+  g_assert_true (test_wait_until (has_frames, &wv, 15000));
+  g_assert_cmpuint (on_air_broadcast_count_encoders (ts->broadcast), ==, 1);
+
+  /* The phone walks away: no DELETE, its packets just stop. */
+  start = g_get_monotonic_time ();
+  whep_viewer_free (v);
+  g_assert_true (test_wait_until (no_webrtc_viewers, ts, 60000));
+  g_test_message ("vanished viewer removed after %" G_GINT64_FORMAT " ms",
+                  (g_get_monotonic_time () - start) / 1000);
+  /* Its elements went with it, and with nobody left, the encoder too. */
+  g_assert_cmpuint (on_air_broadcast_count_encoders (ts->broadcast), ==, 0);
+
+  test_server_free (ts);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -192,5 +224,6 @@ main (int argc, char *argv[])
 
   g_test_add_func ("/webrtc/whep-two-viewers-share-encoder", test_whep_two_viewers_share_encoder);
   g_test_add_func ("/webrtc/json-offer-vp8", test_json_offer_vp8);
+  g_test_add_func ("/webrtc/vanished-viewer-removed", test_vanished_viewer_removed);
   return g_test_run ();
 }

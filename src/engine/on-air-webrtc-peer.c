@@ -22,6 +22,7 @@
 #define GATHER_TIMEOUT_MS 5000
 #define CONNECT_TIMEOUT_S 30
 #define DISCONNECTED_GRACE_S 10
+#define LIVENESS_CHECK_S 2
 
 struct _OnAirWebrtcPeer
 {
@@ -40,6 +41,8 @@ struct _OnAirWebrtcPeer
   guint           gather_timeout;
   guint           connect_timeout;
   guint           disconnected_timeout;
+  guint           liveness_timer;
+  gssize          last_received;  /* atomic; monotonic µs of the viewer's last packet */
   gboolean        connected;
   gboolean        closed;
   gulong          reset_handler;
@@ -307,6 +310,58 @@ fail_answer (OnAirWebrtcPeer *self, GError *error)
     g_error_free (error);
 }
 
+/* Any packet from the viewer (RTCP reports, transport-cc feedback, media
+ * if it sent any) proves it is still there. libnice's own keepalives are
+ * one-way, so ICE alone would never notice a phone that walked away. */
+static GstPadProbeReturn
+received_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  OnAirWebrtcPeer *self = user_data;
+
+  g_atomic_pointer_set (&self->last_received, (gssize) g_get_monotonic_time ());
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+watch_transport (OnAirWebrtcPeer *self)
+{
+  g_autoptr(GstIterator) it = gst_bin_iterate_recurse (GST_BIN (self->webrtcbin));
+  GValue item = G_VALUE_INIT;
+
+  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK)
+    {
+      GstElement *element = g_value_get_object (&item);
+      GstElementFactory *factory = gst_element_get_factory (element);
+
+      if (factory != NULL && g_str_equal (GST_OBJECT_NAME (factory), "nicesrc"))
+        {
+          g_autoptr(GstPad) pad = gst_element_get_static_pad (element, "src");
+
+          if (pad != NULL)
+            gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+                               received_probe, self, NULL);
+        }
+      g_value_reset (&item);
+    }
+  g_value_unset (&item);
+}
+
+static gboolean
+check_liveness (gpointer user_data)
+{
+  OnAirWebrtcPeer *self = user_data;
+  gint64 last = g_atomic_pointer_get (&self->last_received);
+
+  if (self->connected && g_get_monotonic_time () - last > DISCONNECTED_GRACE_S * G_USEC_PER_SEC)
+    {
+      g_debug ("Peer %s: nothing received for %d s", self->id, DISCONNECTED_GRACE_S);
+      self->liveness_timer = 0;
+      on_air_webrtc_peer_close (self);
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
 /* Main context: the answer with every candidate gathered so far. */
 static gboolean
 deliver_answer (gpointer user_data)
@@ -330,6 +385,9 @@ deliver_answer (gpointer user_data)
   gst_webrtc_session_description_free (local);
 
   g_clear_handle_id (&self->gather_timeout, g_source_remove);
+  g_atomic_pointer_set (&self->last_received, (gssize) g_get_monotonic_time ());
+  watch_transport (self);
+  self->liveness_timer = add_timeout (self, LIVENESS_CHECK_S * 1000, check_liveness);
   task = g_steal_pointer (&self->answer_task);
   g_task_return_pointer (task, text, g_free);
   return G_SOURCE_REMOVE;
@@ -701,6 +759,7 @@ on_air_webrtc_peer_close (OnAirWebrtcPeer *self)
 
   g_clear_handle_id (&self->connect_timeout, g_source_remove);
   g_clear_handle_id (&self->disconnected_timeout, g_source_remove);
+  g_clear_handle_id (&self->liveness_timer, g_source_remove);
   if (self->answer_task != NULL)
     fail_answer (self, g_error_new_literal (ON_AIR_ERROR, ON_AIR_ERROR_SOURCE_FAILED,
                                             "The broadcast was interrupted"));
