@@ -245,6 +245,63 @@ test_broadcast_preview (void)
   on_air_broadcast_stop (broadcast);
 }
 
+static gboolean
+has_video_device (void)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/dev", 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_prefix (name, "video"))
+      return TRUE;
+  return FALSE;
+}
+
+static void
+test_auto_without_camera (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnAirSourceSpec) spec = on_air_source_spec_parse ("auto", &error);
+  g_autoptr(OnAirBroadcast) broadcast = on_air_broadcast_new (spec);
+
+  if (has_video_device ())
+    {
+      g_test_skip ("this machine has a camera");
+      return;
+    }
+  g_assert_true (on_air_broadcast_start (broadcast, &error));
+  g_assert_no_error (error);
+  g_assert_true (test_wait_until (is_live, broadcast, 10000));
+  g_assert_cmpstr (on_air_broadcast_get_source_kind (broadcast), ==, "test");
+  g_assert_cmpstr (on_air_broadcast_get_description (broadcast), ==, "Test pattern");
+  on_air_broadcast_stop (broadcast);
+}
+
+static gboolean
+is_failed (gpointer data)
+{
+  return on_air_broadcast_get_state (data) == ON_AIR_SOURCE_STATE_FAILED;
+}
+
+static void
+test_missing_camera (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnAirSourceSpec) spec = on_air_source_spec_parse ("v4l2:///dev/video97", &error);
+  g_autoptr(OnAirBroadcast) broadcast = on_air_broadcast_new (spec);
+  gboolean started;
+
+  /* Not there: a clear failure, retried, never a crash. */
+  started = on_air_broadcast_start (broadcast, &error);
+  if (started)
+    g_assert_true (test_wait_until (is_failed, broadcast, 10000));
+  g_assert_cmpint (on_air_broadcast_get_state (broadcast), ==, ON_AIR_SOURCE_STATE_FAILED);
+  g_test_message ("%s", on_air_broadcast_get_error_message (broadcast));
+  g_assert_cmpstr (on_air_broadcast_get_error_message (broadcast), ==, "No camera is connected at /dev/video97");
+  g_assert_cmpuint (on_air_broadcast_get_retry_seconds (broadcast), >, 0);
+  on_air_broadcast_stop (broadcast);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -256,5 +313,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/engine/lan-urls", test_lan_urls);
   g_test_add_func ("/engine/broadcast-jpeg", test_broadcast_jpeg);
   g_test_add_func ("/engine/broadcast-preview", test_broadcast_preview);
+  g_test_add_func ("/engine/auto-without-camera", test_auto_without_camera);
+  g_test_add_func ("/engine/missing-camera", test_missing_camera);
   return g_test_run ();
 }

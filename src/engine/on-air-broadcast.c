@@ -1108,11 +1108,14 @@ describe_error (OnAirBroadcast *self, GError *error)
         return g_strdup_printf ("The network camera at %s has no stream at that address", location);
       return g_strdup_printf ("Cannot play the network camera at %s: %s", location, error->message);
     }
+  if (g_str_equal (kind, "camera") && on_air_source_spec_get_device (self->spec) != NULL &&
+      g_error_matches (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND))
+    return g_strdup_printf ("No camera is connected at %s", on_air_source_spec_get_device (self->spec));
   if (g_str_equal (kind, "camera") && g_error_matches (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_BUSY))
     return g_strdup_printf ("The camera “%s” is in use by another application",
                             self->description ? self->description : "");
   if (g_str_equal (kind, "camera"))
-    return g_strdup_printf ("The camera “%s” is not available: %s",
+    return g_strdup_printf ("The camera “%s” stopped: %s",
                             self->description ? self->description : "",
                             error->message);
   return g_strdup_printf ("The video source stopped: %s", error->message);

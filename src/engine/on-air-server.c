@@ -1183,7 +1183,7 @@ on_air_server_listen (OnAirServer *self, const char *address, guint port, GError
     }
 
   uris = soup_server_get_uris (soup);
-  self->port = uris ? g_uri_get_port (uris->data) : port;
+  self->port = uris ? (guint) g_uri_get_port (uris->data) : port;
   g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
 
   self->soup = g_steal_pointer (&soup);
