@@ -96,6 +96,12 @@ struct _OnAirRtpTap
   gssize      frames_dropped; /* atomic; RTP packets the leaky queue shed */
 };
 
+typedef struct
+{
+  GSocket *socket;
+  gssize   parts_at_join;
+} MjpegClient;
+
 struct _OnAirBroadcast
 {
   GObject           parent_instance;
@@ -125,6 +131,12 @@ struct _OnAirBroadcast
 
   SinkSlot          jpeg;
   SinkSlot          preview;
+
+  /* MJPEG fan-out */
+  Branch           *mjpeg_branch;
+  GstElement       *mjpeg_sink;
+  GHashTable       *mjpeg_clients;   /* GSocket → MjpegClient */
+  gssize            mjpeg_parts;     /* atomic: parts handed to the sink */
   GBytes           *latest_jpeg;
   guint64           latest_jpeg_sequence;
 
@@ -146,6 +158,7 @@ enum {
   SIGNAL_JPEG_FRAME,
   SIGNAL_PREVIEW_FRAME,
   SIGNAL_PIPELINE_RESET,
+  SIGNAL_MJPEG_CLIENT_REMOVED,
   N_SIGNALS
 };
 
@@ -682,6 +695,151 @@ slot_release (OnAirBroadcast *self, SinkSlot *slot)
       g_clear_pointer (&slot->latest, gst_sample_unref);
       g_mutex_unlock (&slot->lock);
     }
+}
+
+/* ---------------------------------------------------------------------- */
+/* MJPEG fan-out                                                          */
+
+#define MJPEG_BOUNDARY "onairframe"
+
+static void
+free_part_header (gpointer data)
+{
+  g_free (data);
+}
+
+/* Streaming thread: each JPEG becomes one whole multipart part in one
+ * buffer (header, the JPEG's own memory, CRLF), so the sink writes it with
+ * one vectored send and only ever skips whole parts. */
+static GstPadProbeReturn
+frame_part_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  OnAirBroadcast *self = user_data;
+  GstBuffer *jpeg = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstBuffer *part = gst_buffer_new ();
+  gsize size = gst_buffer_get_size (jpeg);
+  char *head = g_strdup_printf ("--" MJPEG_BOUNDARY "\r\nContent-Type: image/jpeg\r\n"
+                                "Content-Length: %" G_GSIZE_FORMAT "\r\n\r\n", size);
+  gsize head_len = strlen (head);
+  static const char crlf[] = "\r\n";
+
+  gst_buffer_append_memory (part, gst_memory_new_wrapped (GST_MEMORY_FLAG_READONLY, head, head_len + 1,
+                                                          0, head_len, head, free_part_header));
+  gst_buffer_copy_into (part, jpeg, GST_BUFFER_COPY_METADATA | GST_BUFFER_COPY_MEMORY, 0, -1);
+  gst_buffer_append_memory (part, gst_memory_new_wrapped (GST_MEMORY_FLAG_READONLY, (gpointer) crlf,
+                                                          2, 0, 2, NULL, NULL));
+  gst_buffer_unref (jpeg);
+  GST_PAD_PROBE_INFO_DATA (info) = part;
+  g_atomic_pointer_add (&self->mjpeg_parts, 1);
+  return GST_PAD_PROBE_OK;
+}
+
+typedef struct
+{
+  OnAirBroadcast *self;
+  GSocket *socket;
+} SocketRemoved;
+
+static void
+socket_removed_free (gpointer data)
+{
+  SocketRemoved *removed = data;
+
+  g_object_unref (removed->self);
+  g_object_unref (removed->socket);
+  g_free (removed);
+}
+
+static void mjpeg_forget_client (OnAirBroadcast *self, GSocket *socket);
+
+static gboolean
+socket_removed_on_main (gpointer data)
+{
+  SocketRemoved *removed = data;
+
+  mjpeg_forget_client (removed->self, removed->socket);
+  return G_SOURCE_REMOVE;
+}
+
+/* Any thread: the sink let go of a client (hung up, write error, or
+ * removed by us). */
+static void
+on_client_socket_removed (GstElement *sink, GSocket *socket, gpointer user_data)
+{
+  OnAirBroadcast *self = user_data;
+  SocketRemoved *removed = g_new0 (SocketRemoved, 1);
+
+  removed->self = g_object_ref (self);
+  removed->socket = g_object_ref (socket);
+  run_on_main (self, socket_removed_on_main, removed, socket_removed_free);
+}
+
+static gboolean
+mjpeg_build (OnAirBroadcast *self)
+{
+  Branch *branch = branch_new (FMT_JPEG);
+  GstElement *queue = make_queue (TRUE, 1, 0);
+  GstElement *sink = gst_element_factory_make ("multisocketsink", NULL);
+  g_autoptr(GstPad) queue_src = gst_element_get_static_pad (queue, "src");
+
+  if (sink == NULL)
+    {
+      g_ptr_array_unref (branch->elements);
+      g_free (branch);
+      gst_object_unref (gst_object_ref_sink (queue));
+      return FALSE;
+    }
+
+  g_object_set (sink,
+                "sync", FALSE,
+                "async", FALSE,
+                "qos", FALSE,
+                "enable-last-sample", FALSE,
+                "send-dispatched", FALSE,
+                "send-messages", FALSE,
+                /* A client more than one frame behind skips to the newest;
+                 * one that reads nothing for 20 s is let go. */
+                "units-soft-max", (gint64) 1,
+                "units-max", (gint64) -1,
+                "timeout", (guint64) 20 * GST_SECOND,
+                NULL);
+  gst_util_set_object_arg (G_OBJECT (sink), "unit-format", "buffers");
+  gst_util_set_object_arg (G_OBJECT (sink), "recover-policy", "latest");
+  gst_util_set_object_arg (G_OBJECT (sink), "sync-method", "latest");
+  g_signal_connect_object (sink, "client-socket-removed", G_CALLBACK (on_client_socket_removed), self, 0);
+  gst_pad_add_probe (queue_src, GST_PAD_PROBE_TYPE_BUFFER, frame_part_probe, self, NULL);
+
+  branch_add (branch, queue);
+  branch_add (branch, sink);
+  if (!branch_attach (self, branch, NULL))
+    {
+      g_ptr_array_unref (branch->elements);
+      g_free (branch);
+      return FALSE;
+    }
+  self->mjpeg_branch = branch;
+  self->mjpeg_sink = sink;
+  return TRUE;
+}
+
+static void
+mjpeg_release_branch (OnAirBroadcast *self)
+{
+  if (self->mjpeg_branch == NULL)
+    return;
+  self->mjpeg_sink = NULL;
+  branch_free (self, g_steal_pointer (&self->mjpeg_branch));
+}
+
+/* Main context: the client is gone from the sink; tell the owner. */
+static void
+mjpeg_forget_client (OnAirBroadcast *self, GSocket *socket)
+{
+  if (!g_hash_table_remove (self->mjpeg_clients, socket))
+    return;
+  g_signal_emit (self, signals[SIGNAL_MJPEG_CLIENT_REMOVED], 0, socket);
+  if (g_hash_table_size (self->mjpeg_clients) == 0)
+    mjpeg_release_branch (self);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1239,6 +1397,24 @@ teardown_pipeline (OnAirBroadcast *self)
   while (self->taps->len > 0)
     on_air_broadcast_detach_webrtc (self, g_ptr_array_index (self->taps, self->taps->len - 1));
 
+  /* The sink goes with the pipeline: every MJPEG client is let go. */
+  if (self->mjpeg_sink != NULL)
+    g_signal_handlers_disconnect_by_data (self->mjpeg_sink, self);
+  {
+    g_autoptr(GList) sockets = g_hash_table_get_keys (self->mjpeg_clients);
+
+    for (GList *l = sockets; l != NULL; l = l->next)
+      {
+        GSocket *socket = g_object_ref (l->data);
+
+        if (self->mjpeg_sink != NULL)
+          g_signal_emit_by_name (self->mjpeg_sink, "remove", socket);
+        mjpeg_forget_client (self, socket);
+        g_object_unref (socket);
+      }
+    mjpeg_release_branch (self);
+  }
+
   if (self->jpeg.branch != NULL)
     branch_free (self, g_steal_pointer (&self->jpeg.branch));
   if (self->preview.branch != NULL)
@@ -1368,6 +1544,7 @@ on_air_broadcast_finalize (GObject *object)
   g_clear_pointer (&self->description, g_free);
   g_ptr_array_unref (self->groups);
   g_ptr_array_unref (self->taps);
+  g_hash_table_unref (self->mjpeg_clients);
   for (SinkSlot *slot = &self->jpeg; slot; slot = slot == &self->jpeg ? &self->preview : NULL)
     {
       g_clear_pointer (&slot->latest, gst_sample_unref);
@@ -1426,6 +1603,9 @@ on_air_broadcast_class_init (OnAirBroadcastClass *klass)
   signals[SIGNAL_PREVIEW_FRAME] =
     g_signal_new ("preview-frame", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, GST_TYPE_SAMPLE);
+  signals[SIGNAL_MJPEG_CLIENT_REMOVED] =
+    g_signal_new ("mjpeg-client-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_SOCKET);
   signals[SIGNAL_PIPELINE_RESET] =
     g_signal_new ("pipeline-reset", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
@@ -1438,6 +1618,7 @@ on_air_broadcast_init (OnAirBroadcast *self)
   self->native = FMT_UNKNOWN;
   self->groups = g_ptr_array_new ();
   self->taps = g_ptr_array_new ();
+  self->mjpeg_clients = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, g_free);
   self->jpeg.self = self;
   self->preview.self = self;
   g_mutex_init (&self->jpeg.lock);
@@ -1662,6 +1843,70 @@ on_air_broadcast_dup_latest_jpeg (OnAirBroadcast *self, guint64 *sequence)
   if (sequence != NULL)
     *sequence = self->latest_jpeg_sequence;
   return self->latest_jpeg ? g_bytes_ref (self->latest_jpeg) : NULL;
+}
+
+gboolean
+on_air_broadcast_add_mjpeg_client (OnAirBroadcast *self, GSocket *socket)
+{
+  MjpegClient *client;
+
+  g_return_val_if_fail (ON_AIR_IS_BROADCAST (self), FALSE);
+  g_return_val_if_fail (G_IS_SOCKET (socket), FALSE);
+
+  if (self->pipeline == NULL || g_hash_table_contains (self->mjpeg_clients, socket))
+    return FALSE;
+  if (self->mjpeg_sink == NULL && !mjpeg_build (self))
+    return FALSE;
+
+  client = g_new0 (MjpegClient, 1);
+  client->socket = socket;
+  client->parts_at_join = g_atomic_pointer_get (&self->mjpeg_parts);
+  g_hash_table_insert (self->mjpeg_clients, g_object_ref (socket), client);
+  g_signal_emit_by_name (self->mjpeg_sink, "add", socket);
+  return TRUE;
+}
+
+void
+on_air_broadcast_remove_mjpeg_client (OnAirBroadcast *self, GSocket *socket)
+{
+  g_return_if_fail (ON_AIR_IS_BROADCAST (self));
+  g_return_if_fail (G_IS_SOCKET (socket));
+
+  if (!g_hash_table_contains (self->mjpeg_clients, socket))
+    return;
+  g_object_ref (socket);
+  if (self->mjpeg_sink != NULL)
+    g_signal_emit_by_name (self->mjpeg_sink, "remove", socket);
+  mjpeg_forget_client (self, socket);
+  g_object_unref (socket);
+}
+
+gboolean
+on_air_broadcast_get_mjpeg_client_stats (OnAirBroadcast *self,
+                                         GSocket        *socket,
+                                         guint64        *frames_sent,
+                                         guint64        *frames_dropped)
+{
+  MjpegClient *client;
+  GstStructure *stats = NULL;
+  guint64 dropped = 0;
+  gssize total;
+
+  g_return_val_if_fail (ON_AIR_IS_BROADCAST (self), FALSE);
+
+  client = g_hash_table_lookup (self->mjpeg_clients, socket);
+  if (client == NULL || self->mjpeg_sink == NULL)
+    return FALSE;
+  g_signal_emit_by_name (self->mjpeg_sink, "get-stats", socket, &stats);
+  if (stats != NULL)
+    {
+      gst_structure_get_uint64 (stats, "buffers-dropped", &dropped);
+      gst_structure_free (stats);
+    }
+  total = g_atomic_pointer_get (&self->mjpeg_parts) - client->parts_at_join;
+  *frames_dropped = dropped;
+  *frames_sent = total > (gssize) dropped ? (guint64) total - dropped : 0;
+  return TRUE;
 }
 
 void

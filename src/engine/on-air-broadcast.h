@@ -4,6 +4,7 @@
  */
 #pragma once
 
+#include <gio/gio.h>
 #include <gst/gst.h>
 
 #include "on-air-source-spec.h"
@@ -63,6 +64,22 @@ void              on_air_broadcast_acquire_jpeg        (OnAirBroadcast  *self);
 void              on_air_broadcast_release_jpeg        (OnAirBroadcast  *self);
 GBytes           *on_air_broadcast_dup_latest_jpeg     (OnAirBroadcast  *self,
                                                         guint64         *sequence);
+
+/* MJPEG viewers: each client socket (HTTP response headers already sent)
+ * is served by one multisocketsink behind the shared JPEG stage, one whole
+ * multipart part per vectored write, from a streaming thread. A client
+ * that falls more than a frame behind is resynced to the newest frame.
+ * "mjpeg-client-removed" (GSocket) is emitted on the main context when
+ * the sink let go of a client (it hung up, or the pipeline stopped); the
+ * caller may close the socket then. */
+gboolean          on_air_broadcast_add_mjpeg_client    (OnAirBroadcast  *self,
+                                                        GSocket         *socket);
+void              on_air_broadcast_remove_mjpeg_client (OnAirBroadcast  *self,
+                                                        GSocket         *socket);
+gboolean          on_air_broadcast_get_mjpeg_client_stats (OnAirBroadcast *self,
+                                                        GSocket         *socket,
+                                                        guint64         *frames_sent,
+                                                        guint64         *frames_dropped);
 
 /* BGRA frames no larger than max_width × max_height for a preview;
  * "preview-frame" carries a GstSample, coalesced like "jpeg-frame". */

@@ -36,13 +36,10 @@
 
 typedef struct
 {
-  OnAirServer       *server;
-  SoupServerMessage *msg;
-  OnAirViewer       *viewer;
-  guint64            last_sequence;
-  guint64            frames_sent;
-  guint64            frames_dropped;
-  guint              outstanding; /* chunks appended, not yet written */
+  OnAirServer *server;
+  OnAirViewer *viewer;
+  GSocket     *socket; /* NULL until the headers are out */
+  GIOStream   *stream; /* the connection, taken from libsoup */
 } MjpegClient;
 
 typedef struct
@@ -80,6 +77,7 @@ struct _OnAirServer
   guint           snapshot_linger;
   guint           snapshot_timeout;
   gulong          jpeg_handler;
+  gulong          mjpeg_removed_handler;
 };
 
 G_DEFINE_FINAL_TYPE (OnAirServer, on_air_server, G_TYPE_OBJECT)
@@ -294,70 +292,75 @@ handle_static (SoupServer        *soup,
 /* ---------------------------------------------------------------------- */
 /* MJPEG                                                                  */
 
-static void
-mjpeg_send (MjpegClient *client, GBytes *frame, guint64 sequence)
-{
-  SoupMessageBody *body = soup_server_message_get_response_body (client->msg);
-  g_autofree char *head = NULL;
-  gsize head_len;
-
-  /* The CRLF before a boundary belongs to the boundary (RFC 2046). */
-  head = g_strdup_printf ("%s--" BOUNDARY "\r\nContent-Type: image/jpeg\r\n"
-                          "Content-Length: %" G_GSIZE_FORMAT "\r\n\r\n",
-                          client->frames_sent == 0 ? "" : "\r\n",
-                          g_bytes_get_size (frame));
-  head_len = strlen (head);
-  soup_message_body_append (body, SOUP_MEMORY_TAKE, g_steal_pointer (&head), head_len);
-  soup_message_body_append_bytes (body, frame);
-  client->outstanding = 2;
-
-  if (client->last_sequence != 0 && sequence > client->last_sequence + 1)
-    client->frames_dropped += sequence - client->last_sequence - 1;
-  client->last_sequence = sequence;
-  client->frames_sent++;
-  soup_server_message_unpause (client->msg);
-}
-
-static void
-mjpeg_send_latest (MjpegClient *client)
-{
-  guint64 sequence;
-  g_autoptr(GBytes) frame = on_air_broadcast_dup_latest_jpeg (client->server->broadcast, &sequence);
-
-  if (frame != NULL && sequence != client->last_sequence)
-    mjpeg_send (client, frame, sequence);
-}
-
-static void
-on_mjpeg_wrote_chunk (SoupServerMessage *msg, gpointer user_data)
-{
-  MjpegClient *client = user_data;
-
-  if (client->outstanding > 0 && --client->outstanding == 0)
-    mjpeg_send_latest (client);
-}
+/* libsoup validates the request and writes the response headers; then the
+ * connection is taken over and its socket handed to the broadcast's
+ * multisocketsink, which writes every frame from a streaming thread. */
 
 static void
 mjpeg_client_free (MjpegClient *client)
 {
   OnAirServer *self = client->server;
 
-  g_signal_handlers_disconnect_by_data (client->msg, client);
   remove_viewer (self, client->viewer);
-  on_air_broadcast_release_jpeg (self->broadcast);
   g_clear_object (&client->viewer);
-  g_clear_object (&client->msg);
+  g_clear_object (&client->socket);
+  if (client->stream != NULL)
+    g_io_stream_close (client->stream, NULL, NULL);
+  g_clear_object (&client->stream);
   g_free (client);
 }
 
+static MjpegClient *
+find_mjpeg_client (OnAirServer *self, GSocket *socket)
+{
+  for (guint i = 0; i < self->mjpeg_clients->len; i++)
+    {
+      MjpegClient *client = g_ptr_array_index (self->mjpeg_clients, i);
+      if (client->socket == socket)
+        return client;
+    }
+  return NULL;
+}
+
+/* The sink let go (the viewer hung up, or the source restarted). */
 static void
-on_mjpeg_finished (SoupServerMessage *msg, gpointer user_data)
+on_mjpeg_client_removed (OnAirBroadcast *broadcast, GSocket *socket, gpointer user_data)
+{
+  OnAirServer *self = user_data;
+  MjpegClient *client = find_mjpeg_client (self, socket);
+
+  if (client == NULL)
+    return;
+  g_debug ("MJPEG viewer %s left", on_air_viewer_get_id (client->viewer));
+  g_ptr_array_remove (self->mjpeg_clients, client);
+  mjpeg_client_free (client);
+}
+
+static void
+on_mjpeg_headers_written (SoupServerMessage *msg, gpointer user_data)
 {
   MjpegClient *client = user_data;
+  OnAirServer *self = client->server;
+  GSocket *socket = soup_server_message_get_socket (msg);
 
-  g_debug ("MJPEG viewer %s left", on_air_viewer_get_id (client->viewer));
-  g_ptr_array_remove (client->server->mjpeg_clients, client);
-  mjpeg_client_free (client);
+  g_signal_handlers_disconnect_by_func (msg, on_mjpeg_headers_written, client);
+  if (socket == NULL)
+    {
+      g_ptr_array_remove (self->mjpeg_clients, client);
+      mjpeg_client_free (client);
+      return;
+    }
+  client->socket = g_object_ref (socket);
+  client->stream = soup_server_message_steal_connection (msg);
+  g_socket_set_option (socket, SOL_SOCKET, SO_SNDBUF, MJPEG_SNDBUF, NULL);
+
+  if (!on_air_broadcast_add_mjpeg_client (self->broadcast, socket))
+    {
+      g_ptr_array_remove (self->mjpeg_clients, client);
+      mjpeg_client_free (client);
+      return;
+    }
+  g_list_store_append (self->viewers, client->viewer);
 }
 
 static void
@@ -371,7 +374,6 @@ handle_mjpeg (SoupServer        *soup,
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
   MjpegClient *client;
   g_autofree char *id = NULL;
-  GSocket *socket;
 
   if (!g_str_equal (soup_server_message_get_method (msg), SOUP_METHOD_GET))
     {
@@ -380,36 +382,30 @@ handle_mjpeg (SoupServer        *soup,
     }
   if (!check_access (self, msg, query) || !check_capacity (self, msg))
     return;
+  if (on_air_broadcast_get_pipeline (self->broadcast) == NULL)
+    {
+      soup_message_headers_replace (headers, "Retry-After", "5");
+      respond_text (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "The camera is not available right now.");
+      return;
+    }
 
   id = new_id ();
   client = g_new0 (MjpegClient, 1);
   client->server = self;
-  client->msg = g_object_ref (msg);
   client->viewer = on_air_viewer_new (id, "mjpeg", soup_server_message_get_remote_host (msg), "JPEG");
   g_ptr_array_add (self->mjpeg_clients, client);
-  g_list_store_append (self->viewers, client->viewer);
-
-  socket = soup_server_message_get_socket (msg);
-  if (socket != NULL)
-    g_socket_set_option (socket, SOL_SOCKET, SO_SNDBUF, MJPEG_SNDBUF, NULL);
 
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
-  soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
+  /* The body runs until the connection closes. */
+  soup_message_headers_set_encoding (headers, SOUP_ENCODING_EOF);
   soup_message_headers_set_content_type (headers, "multipart/x-mixed-replace;boundary=" BOUNDARY, NULL);
   soup_message_headers_replace (headers, "Cache-Control", "no-store, no-cache, must-revalidate");
   soup_message_headers_replace (headers, "Pragma", "no-cache");
+  soup_message_headers_replace (headers, "Connection", "close");
   soup_message_headers_replace (headers, "X-Accel-Buffering", "no");
   soup_message_headers_replace (headers, "Access-Control-Allow-Origin", "*");
-  soup_message_body_set_accumulate (soup_server_message_get_response_body (msg), FALSE);
-
-  g_signal_connect (msg, "wrote-chunk", G_CALLBACK (on_mjpeg_wrote_chunk), client);
-  g_signal_connect (msg, "finished", G_CALLBACK (on_mjpeg_finished), client);
-
-  on_air_broadcast_acquire_jpeg (self->broadcast);
+  g_signal_connect (msg, "wrote-headers", G_CALLBACK (on_mjpeg_headers_written), client);
   g_debug ("MJPEG viewer %s joined from %s", id, soup_server_message_get_remote_host (msg));
-
-  /* Headers go out now; the first frame follows as soon as there is one. */
-  mjpeg_send_latest (client);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -529,14 +525,6 @@ on_jpeg_frame (OnAirBroadcast *broadcast, GBytes *frame, guint64 sequence, gpoin
 
   if (self->pending_snapshots->len > 0)
     finish_pending_snapshots (self, frame);
-
-  for (guint i = 0; i < self->mjpeg_clients->len; i++)
-    {
-      MjpegClient *client = g_ptr_array_index (self->mjpeg_clients, i);
-
-      if (client->outstanding == 0)
-        mjpeg_send (client, frame, sequence);
-    }
 }
 
 /* ---------------------------------------------------------------------- */
@@ -879,7 +867,11 @@ refresh_viewer_counters (OnAirServer *self)
   for (guint i = 0; i < self->mjpeg_clients->len; i++)
     {
       MjpegClient *client = g_ptr_array_index (self->mjpeg_clients, i);
-      on_air_viewer_set_frames (client->viewer, client->frames_sent, client->frames_dropped);
+      guint64 sent = 0, dropped = 0;
+
+      if (client->socket != NULL &&
+          on_air_broadcast_get_mjpeg_client_stats (self->broadcast, client->socket, &sent, &dropped))
+        on_air_viewer_set_frames (client->viewer, sent, dropped);
     }
   g_hash_table_iter_init (&iter, self->peers);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
@@ -1018,6 +1010,7 @@ on_air_server_dispose (GObject *object)
 
   on_air_server_stop (self);
   g_clear_signal_handler (&self->jpeg_handler, self->broadcast);
+  g_clear_signal_handler (&self->mjpeg_removed_handler, self->broadcast);
   g_clear_object (&self->soup);
   g_clear_object (&self->broadcast);
 
@@ -1101,6 +1094,8 @@ on_air_server_new (OnAirBroadcast *broadcast)
   self = g_object_new (ON_AIR_TYPE_SERVER, NULL);
   self->broadcast = g_object_ref (broadcast);
   self->jpeg_handler = g_signal_connect (broadcast, "jpeg-frame", G_CALLBACK (on_jpeg_frame), self);
+  self->mjpeg_removed_handler = g_signal_connect (broadcast, "mjpeg-client-removed",
+                                                  G_CALLBACK (on_mjpeg_client_removed), self);
   return self;
 }
 
@@ -1220,16 +1215,13 @@ on_air_server_stop (OnAirServer *self)
       on_air_broadcast_release_jpeg (self->broadcast);
     }
 
-  /* End each MJPEG stream properly before the sockets go. */
   while (self->mjpeg_clients->len > 0)
     {
       MjpegClient *client = g_ptr_array_steal_index (self->mjpeg_clients, self->mjpeg_clients->len - 1);
-      SoupServerMessage *msg = g_object_ref (client->msg);
 
+      if (client->socket != NULL)
+        on_air_broadcast_remove_mjpeg_client (self->broadcast, client->socket);
       mjpeg_client_free (client);
-      soup_message_body_complete (soup_server_message_get_response_body (msg));
-      soup_server_message_unpause (msg);
-      g_object_unref (msg);
     }
   g_hash_table_remove_all (self->peers);
   g_list_store_remove_all (self->viewers);
