@@ -197,6 +197,82 @@ test_wrong_password (void)
   test_server_free (ts);
 }
 
+static gboolean
+is_live (gpointer data)
+{
+  TestServer *ts = data;
+  return on_air_broadcast_get_state (ts->broadcast) == ON_AIR_SOURCE_STATE_LIVE;
+}
+
+static gboolean
+reader_done (gpointer data)
+{
+  return mjpeg_reader_failed (data) || mjpeg_reader_get_status (data) == 0;
+}
+
+static void
+test_camera_comes_back (void)
+{
+  g_autoptr(GError) error = NULL;
+  RtspFixture *camera = rtsp_fixture_new (NULL, NULL, &error);
+  guint port = rtsp_fixture_get_port (camera);
+  g_autofree char *url = rtsp_fixture_get_url (camera, FALSE);
+  TestServer *ts = test_server_new (url, TEST_TOKEN, 10);
+  g_autofree char *stream = g_strdup_printf ("%s/stream.mjpg?token=%s", ts->base, TEST_TOKEN);
+  g_autoptr(MjpegReader) before = NULL;
+  g_autoptr(MjpegReader) after = NULL;
+
+  g_assert_true (test_wait_until (is_live, ts, 15000));
+  before = mjpeg_reader_new (stream);
+  g_assert_true (mjpeg_reader_wait_frames (before, 10, 15000));
+
+  /* The camera drops off the network. */
+  rtsp_fixture_free (camera);
+  g_assert_true (test_wait_until (is_failed, ts, 20000));
+  g_test_message ("after the camera left: %s", on_air_broadcast_get_error_message (ts->broadcast));
+  /* Its viewer is told (the stream ends) rather than left hanging. */
+  g_assert_true (test_wait_until (reader_done, before, 5000));
+
+  /* It comes back on the same address: On Air is live again by itself. */
+  camera = rtsp_fixture_new_on_port (port, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (test_wait_until (is_live, ts, 20000));
+  after = mjpeg_reader_new (stream);
+  g_assert_true (mjpeg_reader_wait_frames (after, 10, 15000));
+
+  g_clear_pointer (&before, mjpeg_reader_free);
+  g_clear_pointer (&after, mjpeg_reader_free);
+  test_server_free (ts);
+  rtsp_fixture_free (camera);
+}
+
+static void
+test_frozen_camera (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RtspFixture) camera = rtsp_fixture_new (NULL, NULL, &error);
+  g_autofree char *url = rtsp_fixture_get_url (camera, FALSE);
+  TestServer *ts = test_server_new (url, TEST_TOKEN, 10);
+  gint64 start;
+
+  g_assert_true (test_wait_until (is_live, ts, 15000));
+  test_spin (1500);
+
+  /* The session stays up but no picture comes: a watchdog notices. */
+  rtsp_fixture_set_stalled (camera, TRUE);
+  start = g_get_monotonic_time ();
+  g_assert_true (test_wait_until (is_failed, ts, 15000));
+  g_test_message ("frozen camera noticed after %" G_GINT64_FORMAT " ms: %s",
+                  (g_get_monotonic_time () - start) / 1000,
+                  on_air_broadcast_get_error_message (ts->broadcast));
+  g_assert_nonnull (strstr (on_air_broadcast_get_error_message (ts->broadcast), "stopped sending video"));
+
+  /* Unfrozen, the retry brings it back. */
+  rtsp_fixture_set_stalled (camera, FALSE);
+  g_assert_true (test_wait_until (is_live, ts, 20000));
+  test_server_free (ts);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -206,5 +282,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/rtsp/passthrough", test_passthrough);
   g_test_add_func ("/rtsp/unreachable", test_unreachable);
   g_test_add_func ("/rtsp/wrong-password", test_wrong_password);
+  g_test_add_func ("/rtsp/camera-comes-back", test_camera_comes_back);
+  g_test_add_func ("/rtsp/frozen-camera", test_frozen_camera);
   return g_test_run ();
 }

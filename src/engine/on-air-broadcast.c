@@ -29,6 +29,8 @@
 #include "on-air-stamp.h"
 
 #define RETRY_SECONDS 5
+/* A live source that sends nothing for this long has failed. */
+#define STALL_SECONDS 5
 #define SOURCE_WIDTH 1280
 #define SOURCE_HEIGHT 720
 #define SOURCE_FPS 30
@@ -127,6 +129,7 @@ struct _OnAirBroadcast
   guint             fps_source;
   gint64            fps_last_count;
   gint64            fps_last_time;
+  gint64            last_progress;
   double            fps;
 
   SinkSlot          jpeg;
@@ -1372,6 +1375,23 @@ fps_tick (gpointer user_data)
   if (self->native == FMT_UNKNOWN)
     return G_SOURCE_CONTINUE;
   count = g_atomic_pointer_get (&self->stages[self->native].buffers);
+  if (count != self->fps_last_count || self->last_progress == 0)
+    self->last_progress = now;
+  else if (self->state == ON_AIR_SOURCE_STATE_LIVE &&
+           now - self->last_progress > STALL_SECONDS * G_USEC_PER_SEC)
+    {
+      g_autofree char *text = NULL;
+
+      if (g_strcmp0 (self->source_kind, "rtsp") == 0)
+        text = g_strdup_printf ("The network camera at %s stopped sending video",
+                                on_air_source_spec_get_location (self->spec));
+      else
+        text = g_strdup_printf ("“%s” stopped sending video", self->description);
+
+      self->fps_source = 0;
+      fail_and_retry (self, text);
+      return G_SOURCE_REMOVE;
+    }
   if (self->fps_last_time != 0 && now > self->fps_last_time)
     {
       fps = (double) (count - self->fps_last_count) * G_USEC_PER_SEC / (now - self->fps_last_time);
@@ -1508,6 +1528,7 @@ build_pipeline (OnAirBroadcast *self, GError **error)
     slot_build (self, &self->preview);
 
   self->fps_last_time = 0;
+  self->last_progress = 0;
   self->fps_source = add_timeout (self, 1000, fps_tick);
 
   if (gst_element_set_state (self->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
