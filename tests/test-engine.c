@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include "on-air-broadcast-private.h"
 #include "on-air-error.h"
 #include "on-air-lan.h"
 #include "on-air-source-spec.h"
@@ -302,6 +303,45 @@ test_missing_camera (void)
   on_air_broadcast_stop (broadcast);
 }
 
+static void
+test_camera_caps (void)
+{
+  /* What a common UVC webcam reports: raw YUYV is slow at 720p, its own
+   * MJPEG is not; 1080p is more than we send. */
+  g_autoptr(GstCaps) webcam = gst_caps_from_string (
+    "video/x-raw, format=YUY2, width=640, height=480, framerate={ 30/1, 15/1 }; "
+    "video/x-raw, format=YUY2, width=1280, height=720, framerate=10/1; "
+    "image/jpeg, width=1920, height=1080, framerate=30/1; "
+    "image/jpeg, width=1280, height=720, framerate={ 30/1, 15/1 }; "
+    "image/jpeg, width=640, height=480, framerate=30/1");
+  g_autoptr(GstCaps) raw_only = gst_caps_from_string (
+    "video/x-raw, format=YUY2, width=1280, height=720, framerate=10/1; "
+    "video/x-raw, format=YUY2, width=640, height=480, framerate=30/1");
+  g_autoptr(GstCaps) chosen = NULL;
+  g_autoptr(GstCaps) expected = NULL;
+  gboolean jpeg;
+
+  chosen = on_air_choose_camera_caps (webcam, &jpeg);
+  expected = gst_caps_from_string ("image/jpeg, width=1280, height=720, framerate=[1/1, 30/1]");
+  g_assert_true (jpeg);
+  g_assert_true (gst_caps_is_equal (chosen, expected));
+  g_clear_pointer (&chosen, gst_caps_unref);
+  g_clear_pointer (&expected, gst_caps_unref);
+
+  /* Raw only: 30 fps beats size. */
+  chosen = on_air_choose_camera_caps (raw_only, &jpeg);
+  expected = gst_caps_from_string ("video/x-raw, width=640, height=480, framerate=[1/1, 30/1]");
+  g_assert_false (jpeg);
+  g_assert_true (gst_caps_is_equal (chosen, expected));
+  g_clear_pointer (&chosen, gst_caps_unref);
+
+  /* Nothing known: let the camera negotiate raw up to 720p. */
+  chosen = on_air_choose_camera_caps (NULL, &jpeg);
+  expected = gst_caps_from_string ("video/x-raw");
+  g_assert_false (jpeg);
+  g_assert_true (gst_caps_is_subset (chosen, expected));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -313,6 +353,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/engine/lan-urls", test_lan_urls);
   g_test_add_func ("/engine/broadcast-jpeg", test_broadcast_jpeg);
   g_test_add_func ("/engine/broadcast-preview", test_broadcast_preview);
+  g_test_add_func ("/engine/camera-caps", test_camera_caps);
   g_test_add_func ("/engine/auto-without-camera", test_auto_without_camera);
   g_test_add_func ("/engine/missing-camera", test_missing_camera);
   return g_test_run ();

@@ -25,6 +25,7 @@
 #include <gst/video/video.h>
 
 #include "on-air-broadcast.h"
+#include "on-air-broadcast-private.h"
 #include "on-air-error.h"
 #include "on-air-stamp.h"
 
@@ -169,6 +170,7 @@ static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
 static void build_producer (OnAirBroadcast *self, Fmt fmt);
+static GstCaps *choose_camera_caps (GstCaps *device_caps, Fmt *native);
 static void stage_acquire (OnAirBroadcast *self, Fmt fmt);
 static void stage_release (OnAirBroadcast *self, Fmt fmt);
 static void slot_build (OnAirBroadcast *self, SinkSlot *slot);
@@ -1120,6 +1122,16 @@ score_camera_structure (const GstStructure *s, int *width, int *height)
   *width = w;
   *height = h;
   return score;
+}
+
+GstCaps *
+on_air_choose_camera_caps (GstCaps *device_caps, gboolean *is_jpeg)
+{
+  Fmt native = FMT_RAW;
+  GstCaps *caps = choose_camera_caps (device_caps, &native);
+
+  *is_jpeg = native == FMT_JPEG;
+  return caps;
 }
 
 static GstCaps *
