@@ -14,19 +14,6 @@
 #define USER "admin"
 #define PASSWORD "s3cret-Pa55"
 
-typedef struct
-{
-  WhepViewer *viewer;
-  guint64 target;
-} FramesWait;
-
-static gboolean
-has_frames (gpointer data)
-{
-  FramesWait *w = data;
-  return whep_viewer_get_frames (w->viewer) >= w->target;
-}
-
 static char *
 get_status_text (TestServer *ts)
 {
@@ -44,18 +31,14 @@ test_passthrough (void)
   g_autoptr(RtspFixture) camera = rtsp_fixture_new (USER, PASSWORD, &error);
   g_autofree char *camera_url = NULL;
   g_autofree char *status = NULL;
-  g_autofree char *whep = NULL;
+  g_autofree char *location = NULL;
   g_autofree char *stream = NULL;
-  g_autofree char *offer = NULL;
-  g_autofree char *answer = NULL;
   g_autoptr(WhepViewer) viewer = NULL;
   g_autoptr(MjpegReader) reader = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(TestResponse) r = NULL;
   g_autoptr(GBytes) jpeg = NULL;
   JsonObject *source;
   TestServer *ts;
-  FramesWait wait;
   gint64 start;
   guint64 frames;
   int w = 0, h = 0;
@@ -79,16 +62,8 @@ test_passthrough (void)
 
   /* WebRTC takes the camera's H.264 untouched: no encoder at all. */
   viewer = whep_viewer_new ("H264", TRUE);
-  offer = whep_viewer_create_offer (viewer, &error);
-  g_assert_no_error (error);
-  whep = test_server_url (ts, "/whep");
-  r = test_http ("POST", whep, "application/sdp", offer, strlen (offer), TEST_TOKEN);
-  g_assert_cmpuint (r->status, ==, 201);
-  answer = g_strndup (g_bytes_get_data (r->body, NULL), g_bytes_get_size (r->body));
-  whep_viewer_set_answer (viewer, answer, &error);
-  g_assert_no_error (error);
-  wait = (FramesWait) { viewer, 10 };
-  g_assert_true (test_wait_until (has_frames, &wait, 15000));
+  location = test_whep_connect (ts, viewer);
+  g_assert_true (test_whep_wait_frames (viewer, 10, 15000));
   g_assert_true (whep_viewer_get_size (viewer, &w, &h));
   g_assert_cmpint (w, ==, 1280);
   g_assert_cmpint (h, ==, 720);
@@ -124,8 +99,7 @@ test_passthrough (void)
   /* Still no video encoder: JPEG is an image encoder, H.264 passes. */
   g_assert_cmpuint (on_air_broadcast_count_encoders (ts->broadcast), ==, 0);
   /* And WebRTC kept playing meanwhile. */
-  wait.target = whep_viewer_get_frames (viewer) + 30;
-  g_assert_true (test_wait_until (has_frames, &wait, 5000));
+  g_assert_true (test_whep_wait_frames (viewer, 30, 5000));
 
   test_server_free (ts);
 }

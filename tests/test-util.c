@@ -12,6 +12,7 @@
 
 #include "on-air-stamp.h"
 #include "test-util.h"
+#include "whep-client.h"
 
 static gboolean
 wake (gpointer data)
@@ -428,4 +429,50 @@ mjpeg_reader_free (MjpegReader *reader)
   g_object_unref (reader->session);
   g_object_unref (reader->cancellable);
   g_free (reader);
+}
+
+char *
+test_whep_connect (TestServer *ts, WhepViewer *viewer)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *offer = whep_viewer_create_offer (viewer, &error);
+  g_autofree char *url = test_server_url (ts, "/whep");
+  g_autoptr(TestResponse) r = NULL;
+  g_autofree char *answer = NULL;
+  const char *location;
+
+  g_assert_no_error (error);
+  r = test_http ("POST", url, "application/sdp", offer, strlen (offer), TEST_TOKEN);
+  g_assert_cmpuint (r->status, ==, 201);
+  g_assert_cmpstr (soup_message_headers_get_content_type (r->headers, NULL), ==, "application/sdp");
+  location = soup_message_headers_get_one (r->headers, "Location");
+  g_assert_nonnull (location);
+  g_assert_true (g_str_has_prefix (location, "/whep/"));
+  answer = g_strndup (g_bytes_get_data (r->body, NULL), g_bytes_get_size (r->body));
+  /* Non-trickle: every server candidate is in the answer. */
+  g_assert_nonnull (strstr (answer, "a=candidate:"));
+  whep_viewer_set_answer (viewer, answer, &error);
+  g_assert_no_error (error);
+  return g_strdup (location);
+}
+
+typedef struct
+{
+  WhepViewer *viewer;
+  guint64 target;
+} FramesWait;
+
+static gboolean
+has_frames (gpointer data)
+{
+  FramesWait *w = data;
+  return whep_viewer_get_frames (w->viewer) >= w->target;
+}
+
+gboolean
+test_whep_wait_frames (WhepViewer *viewer, guint64 n, guint timeout_ms)
+{
+  FramesWait w = { viewer, whep_viewer_get_frames (viewer) + n };
+
+  return test_wait_until (has_frames, &w, timeout_ms);
 }

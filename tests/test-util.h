@@ -59,6 +59,14 @@ gboolean      test_read_jpeg_stamp (GBytes *jpeg, guint32 *ms);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestResponse, test_response_free)
 
+typedef struct _WhepViewer WhepViewer;
+
+/* Signals @viewer over WHEP with the test token and checks the answer
+ * (201, application/sdp, Location, candidates); returns the Location. */
+char         *test_whep_connect    (TestServer *ts, WhepViewer *viewer);
+/* Waits until @viewer has @n more frames than now. */
+gboolean      test_whep_wait_frames (WhepViewer *viewer, guint64 n, guint timeout_ms);
+
 G_END_DECLS
 
 G_BEGIN_DECLS

@@ -10,45 +10,6 @@
 #include "test-util.h"
 #include "whep-client.h"
 
-typedef struct
-{
-  WhepViewer *viewer;
-  guint64 target;
-} FramesWait;
-
-static gboolean
-has_frames (gpointer data)
-{
-  FramesWait *w = data;
-  return whep_viewer_get_frames (w->viewer) >= w->target;
-}
-
-/* Signals @viewer over WHEP; returns the session's Location. */
-static char *
-whep_connect (TestServer *ts, WhepViewer *viewer)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *offer = whep_viewer_create_offer (viewer, &error);
-  g_autofree char *url = test_server_url (ts, "/whep");
-  g_autoptr(TestResponse) r = NULL;
-  g_autofree char *answer = NULL;
-  const char *location;
-
-  g_assert_no_error (error);
-  r = test_http ("POST", url, "application/sdp", offer, strlen (offer), TEST_TOKEN);
-  g_assert_cmpuint (r->status, ==, 201);
-  g_assert_cmpstr (soup_message_headers_get_content_type (r->headers, NULL), ==, "application/sdp");
-  location = soup_message_headers_get_one (r->headers, "Location");
-  g_assert_nonnull (location);
-  g_assert_true (g_str_has_prefix (location, "/whep/"));
-  answer = g_strndup (g_bytes_get_data (r->body, NULL), g_bytes_get_size (r->body));
-  /* Non-trickle: every server candidate is in the answer. */
-  g_assert_nonnull (strstr (answer, "a=candidate:"));
-  whep_viewer_set_answer (viewer, answer, &error);
-  g_assert_no_error (error);
-  return g_strdup (location);
-}
-
 static JsonObject *
 get_status (TestServer *ts, JsonParser *parser)
 {
@@ -84,19 +45,16 @@ test_whep_two_viewers_share_encoder (void)
   g_autofree char *loc_b = NULL;
   g_autofree char *delete_url = NULL;
   g_autoptr(TestResponse) r = NULL;
-  FramesWait wa = { NULL, 30 }, wb = { NULL, 30 };
   int w = 0, h = 0;
 
   g_assert_true (test_server_wait_live (ts, 10000));
   /* Nobody watches: no encoder runs. */
   g_assert_cmpuint (on_air_broadcast_count_encoders (ts->broadcast), ==, 0);
 
-  loc_a = whep_connect (ts, a);
-  loc_b = whep_connect (ts, b);
-  wa.viewer = a;
-  wb.viewer = b;
-  g_assert_true (test_wait_until (has_frames, &wa, 15000));
-  g_assert_true (test_wait_until (has_frames, &wb, 15000));
+  loc_a = test_whep_connect (ts, a);
+  loc_b = test_whep_connect (ts, b);
+  g_assert_true (test_whep_wait_frames (a, 30, 15000));
+  g_assert_true (test_whep_wait_frames (b, 30, 15000));
   g_assert_true (whep_viewer_get_size (a, &w, &h));
   g_assert_cmpint (w, ==, 1280);
   g_assert_cmpint (h, ==, 720);
@@ -116,8 +74,7 @@ test_whep_two_viewers_share_encoder (void)
   g_assert_cmpuint (r->status, ==, 404);
 
   /* The other viewer keeps receiving. */
-  wb.target = whep_viewer_get_frames (b) + 15;
-  g_assert_true (test_wait_until (has_frames, &wb, 10000));
+  g_assert_true (test_whep_wait_frames (b, 15, 10000));
 
   /* A late joiner on the running encoder starts at once: it asks for a
    * keyframe instead of waiting for the next one (2 s apart). Several
@@ -125,12 +82,11 @@ test_whep_two_viewers_share_encoder (void)
   for (guint i = 0; i < 3; i++)
     {
       g_autoptr(WhepViewer) c = whep_viewer_new ("H264", TRUE);
-      g_autofree char *loc_c = whep_connect (ts, c);
-      FramesWait wc = { c, 1 };
+      g_autofree char *loc_c = test_whep_connect (ts, c);
       gint64 start = g_get_monotonic_time ();
       gint64 elapsed;
 
-      g_assert_true (test_wait_until (has_frames, &wc, 5000));
+      g_assert_true (test_whep_wait_frames (c, 1, 5000));
       elapsed = g_get_monotonic_time () - start;
       g_test_message ("late joiner %u: first decoded frame after %" G_GINT64_FORMAT " ms", i, elapsed / 1000);
       g_assert_cmpint (elapsed, <, 1000 * 1000);
@@ -155,7 +111,6 @@ test_json_offer_vp8 (void)
   g_autoptr(TestResponse) r = NULL;
   g_autofree char *body = NULL;
   JsonObject *reply;
-  FramesWait wv = { v, 20 };
 
   g_assert_true (test_server_wait_live (ts, 10000));
   offer = whep_viewer_create_offer (v, &error);
@@ -179,7 +134,7 @@ test_json_offer_vp8 (void)
   g_assert_nonnull (json_object_get_string_member (reply, "session"));
   whep_viewer_set_answer (v, json_object_get_string_member (reply, "sdp"), &error);
   g_assert_no_error (error);
-  g_assert_true (test_wait_until (has_frames, &wv, 15000));
+  g_assert_true (test_whep_wait_frames (v, 20, 15000));
 
   test_server_free (ts);
 }
@@ -196,12 +151,11 @@ test_vanished_viewer_removed (void)
   TestServer *ts = test_server_new ("test", TEST_TOKEN, 10);
   WhepViewer *v = whep_viewer_new ("H264", FALSE);
   g_autofree char *loc = NULL;
-  FramesWait wv = { v, 10 };
   gint64 start;
 
   g_assert_true (test_server_wait_live (ts, 10000));
-  loc = whep_connect (ts, v);
-  g_assert_true (test_wait_until (has_frames, &wv, 15000));
+  loc = test_whep_connect (ts, v);
+  g_assert_true (test_whep_wait_frames (v, 10, 15000));
   g_assert_cmpuint (on_air_broadcast_count_encoders (ts->broadcast), ==, 1);
 
   /* The phone walks away: no DELETE, its packets just stop. */
