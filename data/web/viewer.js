@@ -16,7 +16,7 @@
   const WEBRTC_STALL_MS = 2500;      // no new frame this long: reconnect
   const MJPEG_STILL_MS = 4000;       // an unchanged picture this long: ask the server
   const BACKOFF_MS = [500, 1000, 2000, 4000, 5000];
-  const STATUS_TIMEOUT_MS = 5000;
+  const STATUS_TIMEOUT_MS = 3000;
   const WHEP_TIMEOUT_MS = 10000;
   const ICE_GATHERING_MS = 1000;
   const STATS_INTERVAL_MS = 1000;
@@ -181,6 +181,7 @@
       img.onload = null;
       img.onerror = null;
       img.removeAttribute('src'); // closes the stream
+      img.hidden = true;
     }
   }
 
@@ -253,9 +254,7 @@
     img.hidden = true;
     statsBox.hidden = true;
     accessForm.hidden = false;
-    switchButton.disabled = true;
-    statsButton.disabled = true;
-    fullscreenButton.disabled = true;
+    document.getElementById('controls').hidden = true; // nothing to control
     setStatus('This link needs an access code', 'denied');
   }
 
@@ -465,9 +464,9 @@
       return;
     }
 
-    const location_ = response.headers.get('Location');
-    if (response.status === 201 && location_) {
-      const url = new URL(location_, location.href).href;
+    const sessionPath = response.headers.get('Location');
+    if (response.status === 201 && sessionPath) {
+      const url = new URL(sessionPath, location.href).href;
       if (!alive(s)) {
         deleteWhepSession(url); // given up on while the answer was on its way
         return;
@@ -566,10 +565,12 @@
     const s = newSession('mjpeg');
     video.hidden = true;
     img.hidden = false;
+    // Chromium fires 'load' for the first part only; others may fire it per part.
     img.onload = () => {
       if (!alive(s))
         return;
-      s.lastSample = sampleImage();
+      if (!s.firstFrameAt)
+        s.lastSample = sampleImage();
       gotFrame(s);
     };
     img.onerror = () => {
@@ -718,12 +719,12 @@
       document.body.classList.remove('immersive');
     } else if (fullscreenElement()) {
       (document.exitFullscreen || document.webkitExitFullscreen).call(document);
-    } else if (stage.requestFullscreen) {
+    } else if (stage.requestFullscreen && document.fullscreenEnabled) {
       stage.requestFullscreen({ navigationUI: 'hide' }).then(lockLandscape, () => {
         document.body.classList.add('immersive');
         updateFullscreenButton();
       });
-    } else if (stage.webkitRequestFullscreen) {
+    } else if (stage.webkitRequestFullscreen && document.webkitFullscreenEnabled) {
       stage.webkitRequestFullscreen();
     } else if (!video.hidden && video.webkitEnterFullscreen) {
       video.webkitEnterFullscreen(); // iPhone: only <video> can go full screen

@@ -493,6 +493,9 @@ test('a missing or wrong token shows a message and loads no video', async (t) =>
     assert.equal(errors.filter((e) => !/401/.test(e)).length, 0, `${label}: no console errors but the 401`);
 
     if (label === 'missing') {
+      const shot = path.join(ARTIFACTS, 'viewer-access-code-390x844.png');
+      await page.screenshot({ path: shot });
+      console.log(`screenshot ${shot}`);
       // Typing the code from the broadcaster's screen gets in.
       await page.getByLabel('Access code').fill(server.token);
       await page.getByRole('button', { name: 'Watch' }).click();
