@@ -289,6 +289,9 @@ test('phone: WebRTC plays, says so, fits the screen', async (t) => {
   l = await layout(page);
   assertFits(l, '360×640');
   assert.equal(Math.round(l.picture.width), 360, 'the picture fills the width at 360×640');
+  assert.equal(await page.getByRole('status').evaluate((el) => el.scrollWidth <= el.clientWidth), true,
+               'the status line is not cut at 360×640');
+  await page.screenshot({ path: path.join(ARTIFACTS, 'viewer-webrtc-360x640.png') });
 
   await page.setViewportSize({ width: 1280, height: 800 });
   l = await layout(page);
@@ -538,6 +541,9 @@ test('the WHEP session ends when the tab is hidden and when the page closes', as
   assert.notEqual(second, first);
   assert.deepEqual(whepSessionIds(await apiStatus(server)), [second]);
 
+  // Without a DELETE the server keeps a closed browser's session until ICE
+  // consent fails (still listed 8 s later when tried), so 3 s proves the
+  // page's keepalive DELETE on pagehide.
   await page.close();
   const closedAt = Date.now();
   await waitFor(`session ${second} to leave /api/status after the page closed`, async () =>
