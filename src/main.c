@@ -8,10 +8,62 @@
 
 #include <glib/gi18n.h>
 #include <gst/gst.h>
+#include <gtk/gtk.h>
 #include <locale.h>
 #include <stdlib.h>
 
+#include "on-air-application.h"
 #include "on-air-headless.h"
+#include "on-air-source-spec.h"
+#include "on-air-token.h"
+
+static gboolean
+settings_schema_installed (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, APPLICATION_ID, TRUE);
+  return schema != NULL;
+}
+
+static int
+run_window (const OnAirOptions *options, const char *argv0)
+{
+  g_autoptr(OnAirApplication) app = NULL;
+  g_autoptr(OnAirSourceSpec) spec = NULL;
+  g_autoptr(GError) error = NULL;
+  char *app_argv[] = { (char *) argv0, NULL };
+
+  /* The same checks and messages as headless: bad input never opens a window. */
+  if (options->source != NULL && (spec = on_air_source_spec_parse (options->source, &error)) == NULL)
+    {
+      g_printerr ("onair: %s\n", error->message);
+      return 2;
+    }
+  if (options->token != NULL && !on_air_token_is_valid (options->token))
+    {
+      g_printerr ("onair: a token needs 16 to 256 characters from A–Z, a–z, 0–9, '-', '_', '.', '~'\n");
+      return 2;
+    }
+  if (options->port > 65535)
+    {
+      g_printerr ("onair: the port must be between 0 and 65535\n");
+      return 2;
+    }
+  if (!settings_schema_installed ())
+    {
+      g_printerr ("onair: the settings schema %s is not installed; install On Air, "
+                  "or point GSETTINGS_SCHEMA_DIR at the build's data directory\n",
+                  APPLICATION_ID);
+      return 1;
+    }
+
+  /* The options were parsed here; a second instance only raises the first. */
+  app = on_air_application_new (options);
+  return g_application_run (G_APPLICATION (app), 1, app_argv);
+}
 
 int
 main (int argc, char *argv[])
@@ -61,7 +113,11 @@ main (int argc, char *argv[])
     }
 
   gst_init (NULL, NULL);
-  status = on_air_headless_run (&options);
+  /* The window where there is a display, else serve without one. */
+  if (!headless && gtk_init_check ())
+    status = run_window (&options, argv[0]);
+  else
+    status = on_air_headless_run (&options);
 
   g_free (options.source);
   g_free (options.bind);

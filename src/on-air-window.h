@@ -1,0 +1,42 @@
+/* on-air-window.h: the main window
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <adwaita.h>
+
+#include "on-air-application.h"
+#include "on-air-broadcast.h"
+#include "on-air-preview-paintable.h"
+#include "on-air-server.h"
+
+G_BEGIN_DECLS
+
+/* Preview frames are asked of the engine at the size the picture shows
+ * them (so GTK draws them unscaled), never larger than this. */
+#define ON_AIR_PREVIEW_MAX_WIDTH  1280
+#define ON_AIR_PREVIEW_MAX_HEIGHT 720
+
+#define ON_AIR_TYPE_WINDOW (on_air_window_get_type ())
+G_DECLARE_FINAL_TYPE (OnAirWindow, on_air_window, ON_AIR, WINDOW, AdwApplicationWindow)
+
+/* With the application's command-line options. */
+OnAirWindow           *on_air_window_new              (OnAirApplication *application);
+/* @options NULL: everything as the settings say. */
+OnAirWindow           *on_air_window_new_with_options (OnAirApplication   *application,
+                                                       const OnAirOptions *options);
+/* Both report failure in the window (a toast) and never abort. */
+void                   on_air_window_start_broadcast  (OnAirWindow      *self);
+void                   on_air_window_stop_broadcast   (OnAirWindow      *self);
+gboolean               on_air_window_get_broadcasting (OnAirWindow      *self);
+/* While broadcasting: the address the window shows and the QR code carries. */
+const char            *on_air_window_get_viewer_url   (OnAirWindow      *self);
+GdkTexture            *on_air_window_get_qr_texture   (OnAirWindow      *self);
+OnAirPreviewPaintable *on_air_window_get_preview      (OnAirWindow      *self);
+/* NULL while no usable source is chosen. */
+OnAirBroadcast        *on_air_window_get_broadcast    (OnAirWindow      *self);
+/* NULL while not broadcasting. */
+OnAirServer           *on_air_window_get_server       (OnAirWindow      *self);
+
+G_END_DECLS
