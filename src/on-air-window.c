@@ -119,10 +119,23 @@ replace_string (char **place, const char *value)
   *place = copy;
 }
 
+/* Problems show at once, in front of any note still on screen. */
 static void
 toast (OnAirWindow *self, const char *text)
 {
-  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
+  AdwToast *toast = adw_toast_new (text);
+
+  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+static void
+note (OnAirWindow *self, const char *text)
+{
+  AdwToast *toast = adw_toast_new (text);
+
+  adw_toast_set_timeout (toast, 2);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -839,7 +852,7 @@ copy_url_activated (GtkWidget *widget, const char *action_name, GVariant *parame
   if (self->viewer_url == NULL)
     return;
   gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), self->viewer_url);
-  toast (self, _("Link copied"));
+  note (self, _("Link copied"));
 }
 
 /* ---------------------------------------------------------------------- */

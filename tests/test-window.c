@@ -360,6 +360,8 @@ test_broadcast (void)
   g_autoptr(TestResponse) page = NULL;
   g_autoptr(TestResponse) denied = NULL;
   g_autoptr(GBytes) jpeg = NULL;
+  GdkContentProvider *content;
+  GValue copied = G_VALUE_INIT;
   GdkTexture *qr;
   guint port;
   int width, height;
@@ -397,6 +399,15 @@ test_broadcast (void)
   assert_crisp_qr (qr);
   decoded = decode_qr (qr);
   g_assert_cmpstr (decoded, ==, url);
+
+  /* Copy puts exactly that link on the clipboard. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.copy-url", NULL);
+  content = gdk_clipboard_get_content (gtk_widget_get_clipboard (GTK_WIDGET (window)));
+  g_assert_nonnull (content);
+  g_value_init (&copied, G_TYPE_STRING);
+  g_assert_true (gdk_content_provider_get_value (content, &copied, NULL));
+  g_assert_cmpstr (g_value_get_string (&copied), ==, url);
+  g_value_unset (&copied);
 
   page = test_http ("GET", url, NULL, NULL, 0, NULL);
   g_assert_cmpuint (page->status, ==, 200);
