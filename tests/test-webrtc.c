@@ -170,6 +170,42 @@ test_vanished_viewer_removed (void)
   test_server_free (ts);
 }
 
+static void
+test_delete_before_connecting (void)
+{
+  TestServer *ts = test_server_new ("test", TEST_TOKEN, 10);
+  g_autoptr(WhepViewer) v = whep_viewer_new ("H264", FALSE);
+  g_autoptr(WhepViewer) other = whep_viewer_new ("H264", TRUE);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *offer = NULL;
+  g_autofree char *url = test_server_url (ts, "/whep");
+  g_autofree char *session = NULL;
+  g_autoptr(TestResponse) r = NULL;
+  g_autoptr(TestResponse) d = NULL;
+  g_autofree char *loc_other = NULL;
+
+  g_assert_true (test_server_wait_live (ts, 10000));
+  loc_other = test_whep_connect (ts, other);
+  g_assert_true (test_whep_wait_frames (other, 10, 15000));
+
+  /* Offer and answer, but the viewer never applies the answer: its
+   * webrtcbin on the server waits for DTLS that never comes. */
+  offer = whep_viewer_create_offer (v, &error);
+  g_assert_no_error (error);
+  r = test_http ("POST", url, "application/sdp", offer, strlen (offer), TEST_TOKEN);
+  g_assert_cmpuint (r->status, ==, 201);
+  test_spin (1000);
+
+  /* Leaving now must not hang the server. */
+  session = test_server_url (ts, soup_message_headers_get_one (r->headers, "Location"));
+  d = test_http ("DELETE", session, NULL, NULL, 0, TEST_TOKEN);
+  g_assert_cmpuint (d->status, ==, 200);
+  g_assert_cmpuint (count_viewers (ts, "webrtc"), ==, 1);
+  g_assert_true (test_whep_wait_frames (other, 15, 5000));
+
+  test_server_free (ts);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -179,5 +215,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/webrtc/whep-two-viewers-share-encoder", test_whep_two_viewers_share_encoder);
   g_test_add_func ("/webrtc/json-offer-vp8", test_json_offer_vp8);
   g_test_add_func ("/webrtc/vanished-viewer-removed", test_vanished_viewer_removed);
+  g_test_add_func ("/webrtc/delete-before-connecting", test_delete_before_connecting);
   return g_test_run ();
 }

@@ -350,9 +350,11 @@ branch_free (OnAirBroadcast *self, Branch *branch)
       gst_clear_object (&branch->input_pad);
     }
 
-  for (guint i = 0; i < els->len; i++)
+  /* Downstream first: a queue's thread blocked pushing into a later element
+   * is released (flushing) before the queue itself is stopped. */
+  for (guint i = els->len; i > 0; i--)
     {
-      GstElement *element = g_ptr_array_index (els, i);
+      GstElement *element = g_ptr_array_index (els, i - 1);
 
       gst_element_set_state (element, GST_STATE_NULL);
       if (self->pipeline != NULL && GST_OBJECT_PARENT (element) == GST_OBJECT (self->pipeline))
@@ -2145,8 +2147,10 @@ on_air_broadcast_detach_webrtc (OnAirBroadcast *self, OnAirRtpTap *tap)
   gst_element_release_request_pad (tap->group->tee, tap->tee_pad);
   gst_clear_object (&tap->tee_pad);
 
-  gst_element_set_state (tap->queue, GST_STATE_NULL);
+  /* webrtcbin first: until DTLS is up it holds the queue's thread in a
+   * push, and stopping the queue first would wait for it forever. */
   gst_element_set_state (tap->webrtcbin, GST_STATE_NULL);
+  gst_element_set_state (tap->queue, GST_STATE_NULL);
   gst_bin_remove_many (GST_BIN (self->pipeline), tap->queue, tap->webrtcbin, NULL);
   gst_clear_object (&tap->queue);
   gst_clear_object (&tap->webrtcbin);
