@@ -440,9 +440,12 @@ test_whep_connect (TestServer *ts, WhepViewer *viewer)
   g_autoptr(TestResponse) r = NULL;
   g_autofree char *answer = NULL;
   const char *location;
+  gint64 start;
 
   g_assert_no_error (error);
+  start = g_get_monotonic_time ();
   r = test_http ("POST", url, "application/sdp", offer, strlen (offer), TEST_TOKEN);
+  g_test_message ("WHEP answer after %" G_GINT64_FORMAT " ms", (g_get_monotonic_time () - start) / 1000);
   g_assert_cmpuint (r->status, ==, 201);
   g_assert_cmpstr (soup_message_headers_get_content_type (r->headers, NULL), ==, "application/sdp");
   location = soup_message_headers_get_one (r->headers, "Location");

@@ -18,7 +18,6 @@
   const BACKOFF_MS = [500, 1000, 2000, 4000, 5000];
   const STATUS_TIMEOUT_MS = 3000;
   const WHEP_TIMEOUT_MS = 10000;
-  const ICE_GATHERING_MS = 1000;
   const STATS_INTERVAL_MS = 1000;
 
   const $ = (id) => document.getElementById(id);
@@ -311,21 +310,6 @@
     }
   }
 
-  function iceGathered (pc, ms) {
-    if (pc.iceGatheringState === 'complete')
-      return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        pc.removeEventListener('icegatheringstatechange', check);
-        resolve();
-      };
-      const check = () => { if (pc.iceGatheringState === 'complete') done(); };
-      const timer = setTimeout(done, ms);
-      pc.addEventListener('icegatheringstatechange', check);
-    });
-  }
-
   function codecName (mimeType) {
     const names = { 'video/h264': 'H.264', 'video/h265': 'H.265', 'video/vp8': 'VP8', 'video/vp9': 'VP9', 'video/av1': 'AV1' };
     return names[(mimeType || '').toLowerCase()] || (mimeType || '').replace(/^video\//i, '');
@@ -448,8 +432,10 @@
     });
     let response;
     try {
+      // No wait for ICE gathering: browsers hide host candidates behind
+      // mDNS names the server cannot resolve, and the server learns this
+      // browser's address from its connectivity checks anyway.
       await pc.setLocalDescription(await pc.createOffer());
-      await iceGathered(pc, ICE_GATHERING_MS);
       if (!alive(s))
         return;
       log('offer ready after ' + Math.round(performance.now() - s.startedAt) + ' ms, ICE gathering ' + pc.iceGatheringState);

@@ -97,6 +97,7 @@ struct _OnAirRtpTap
   GstPad     *tee_pad;
   gssize      frames_sent;    /* atomic */
   gssize      frames_dropped; /* atomic; RTP packets the leaky queue shed */
+  gint        open;           /* atomic: media flows once DTLS is up */
 };
 
 typedef struct
@@ -2082,6 +2083,18 @@ count_frames_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
+/* Until the viewer's DTLS is up webrtcbin would only hold or shed media:
+ * drop it here instead, so the first packet it gets starts a keyframe. */
+static GstPadProbeReturn
+hold_until_open_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  OnAirRtpTap *tap = user_data;
+
+  if (g_atomic_int_get (&tap->open))
+    return GST_PAD_PROBE_REMOVE;
+  return GST_PAD_PROBE_DROP;
+}
+
 static void
 on_tap_overrun (GstElement *queue, gpointer user_data)
 {
@@ -2127,10 +2140,11 @@ on_air_broadcast_attach_webrtc (OnAirBroadcast *self, GstElement *webrtcbin, OnA
 
   queue_sink = gst_element_get_static_pad (tap->queue, "sink");
   tap->tee_pad = gst_element_request_pad_simple (group->tee, "src_%u");
+  gst_pad_add_probe (tap->tee_pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+                     hold_until_open_probe, tap, NULL);
   gst_pad_link (tap->tee_pad, queue_sink);
 
   g_ptr_array_add (self->taps, tap);
-  on_air_broadcast_request_keyframe (self);
   return tap;
 }
 
@@ -2157,6 +2171,16 @@ on_air_broadcast_detach_webrtc (OnAirBroadcast *self, OnAirRtpTap *tap)
 
   group_release (self, tap->group);
   g_free (tap);
+}
+
+void
+on_air_broadcast_open_webrtc (OnAirBroadcast *self, OnAirRtpTap *tap)
+{
+  g_return_if_fail (ON_AIR_IS_BROADCAST (self));
+  g_return_if_fail (tap != NULL);
+
+  if (g_atomic_int_compare_and_exchange (&tap->open, 0, 1))
+    on_air_broadcast_request_keyframe (self);
 }
 
 guint64

@@ -88,14 +88,17 @@ void              on_air_broadcast_acquire_preview     (OnAirBroadcast  *self,
                                                         int              max_height);
 void              on_air_broadcast_release_preview     (OnAirBroadcast  *self);
 
-/* Adds @webrtcbin to the pipeline and feeds it @codec RTP with payload
+/* Adds @webrtcbin to the pipeline, ready to be fed @codec RTP with payload
  * type @pt. Viewers that agree on codec and payload type share one
- * payloader. The encoder is asked for a keyframe so the viewer starts at
- * once. */
+ * payloader. Nothing flows to it until on_air_broadcast_open_webrtc(). */
 OnAirRtpTap      *on_air_broadcast_attach_webrtc       (OnAirBroadcast  *self,
                                                         GstElement      *webrtcbin,
                                                         OnAirCodec       codec,
                                                         guint            pt);
+/* The viewer is connected (ICE and DTLS): media flows from a fresh
+ * keyframe, so its picture starts at once. */
+void              on_air_broadcast_open_webrtc         (OnAirBroadcast  *self,
+                                                        OnAirRtpTap     *tap);
 void              on_air_broadcast_detach_webrtc       (OnAirBroadcast  *self,
                                                         OnAirRtpTap     *tap);
 guint64           on_air_rtp_tap_get_frames_sent       (OnAirRtpTap     *tap);

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 
 #include <json-glib/json-glib.h>
+#include <gst/gst.h>
 #include <libsoup/soup.h>
 
 #include "on-air-error.h"
@@ -966,6 +967,32 @@ handle_status (SoupServer        *soup,
   respond_json (msg, SOUP_STATUS_OK, node);
 }
 
+/* GStreamer's DTLS elements share one certificate per process, generated
+ * (an RSA key) when the first one is made: more than a second on a busy
+ * small machine, which the first phone would wait through. Make it while
+ * nobody is waiting. This is not an encoder: nothing runs afterwards. */
+static gpointer
+warm_up_dtls (gpointer data)
+{
+  GstElement *dec = gst_element_factory_make ("dtlsdec", NULL);
+
+  if (dec != NULL)
+    gst_object_unref (gst_object_ref_sink (dec));
+  return NULL;
+}
+
+static void
+warm_up_dtls_once (void)
+{
+  static gsize started = 0;
+
+  if (g_once_init_enter (&started))
+    {
+      g_thread_unref (g_thread_new ("on-air-dtls-key", warm_up_dtls, NULL));
+      g_once_init_leave (&started, 1);
+    }
+}
+
 /* Early: before a body is read, refuse the ones we would never accept. */
 static void
 handle_early (SoupServer        *soup,
@@ -1183,6 +1210,7 @@ on_air_server_listen (OnAirServer *self, const char *address, guint port, GError
 
   self->soup = g_steal_pointer (&soup);
   self->started_at = g_get_monotonic_time ();
+  warm_up_dtls_once ();
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PORT]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LISTENING]);
   return TRUE;

@@ -45,6 +45,8 @@ struct _OnAirWebrtcPeer
   gssize          last_received;  /* atomic; monotonic µs of the viewer's last packet */
   gboolean        connected;
   gboolean        closed;
+  gint64          answered_at;
+  gint64          offered_at;
   gulong          reset_handler;
 };
 
@@ -387,6 +389,9 @@ deliver_answer (gpointer user_data)
   g_clear_handle_id (&self->gather_timeout, g_source_remove);
   g_atomic_pointer_set (&self->last_received, (gssize) g_get_monotonic_time ());
   watch_transport (self);
+  self->answered_at = g_get_monotonic_time ();
+  g_debug ("Peer %s: answered %" G_GINT64_FORMAT " ms after the offer", self->id,
+           (self->answered_at - self->offered_at) / 1000);
   self->liveness_timer = add_timeout (self, LIVENESS_CHECK_S * 1000, check_liveness);
   task = g_steal_pointer (&self->answer_task);
   g_task_return_pointer (task, text, g_free);
@@ -440,14 +445,12 @@ ice_state_on_main (gpointer user_data)
     {
     case GST_WEBRTC_ICE_CONNECTION_STATE_CONNECTED:
     case GST_WEBRTC_ICE_CONNECTION_STATE_COMPLETED:
+      if (!self->connected)
+        g_debug ("Peer %s: ICE connected %" G_GINT64_FORMAT " ms after the answer", self->id,
+                 (g_get_monotonic_time () - self->answered_at) / 1000);
       g_clear_handle_id (&self->disconnected_timeout, g_source_remove);
       g_clear_handle_id (&self->connect_timeout, g_source_remove);
-      if (!self->connected)
-        {
-          self->connected = TRUE;
-          /* A viewer whose first keyframe went out before ICE was up. */
-          on_air_broadcast_request_keyframe (self->broadcast);
-        }
+      self->connected = TRUE;
       break;
     case GST_WEBRTC_ICE_CONNECTION_STATE_DISCONNECTED:
       if (self->disconnected_timeout == 0)
@@ -464,7 +467,33 @@ ice_state_on_main (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+connection_state_on_main (gpointer user_data)
+{
+  OnAirWebrtcPeer *self = user_data;
+  GstWebRTCPeerConnectionState state;
+
+  if (self->webrtcbin == NULL || self->closed)
+    return G_SOURCE_REMOVE;
+  g_object_get (self->webrtcbin, "connection-state", &state, NULL);
+  if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED && self->tap != NULL)
+    {
+      g_debug ("Peer %s: connected %" G_GINT64_FORMAT " ms after the answer", self->id,
+               (g_get_monotonic_time () - self->answered_at) / 1000);
+      on_air_broadcast_open_webrtc (self->broadcast, self->tap);
+    }
+  else if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED)
+    on_air_webrtc_peer_close (self);
+  return G_SOURCE_REMOVE;
+}
+
 /* webrtcbin threads */
+
+static void
+on_connection_state (GObject *webrtcbin, GParamSpec *pspec, gpointer user_data)
+{
+  run_on_main (user_data, connection_state_on_main);
+}
 
 static void
 on_ice_connection_state (GObject *webrtcbin, GParamSpec *pspec, gpointer user_data)
@@ -720,6 +749,8 @@ on_air_webrtc_peer_answer_async (OnAirWebrtcPeer     *self,
                            G_CALLBACK (on_ice_gathering_state), self, 0);
   g_signal_connect_object (self->webrtcbin, "notify::ice-connection-state",
                            G_CALLBACK (on_ice_connection_state), self, 0);
+  g_signal_connect_object (self->webrtcbin, "notify::connection-state",
+                           G_CALLBACK (on_connection_state), self, 0);
 
   self->tap = on_air_broadcast_attach_webrtc (self->broadcast, self->webrtcbin, self->codec, self->pt);
   if (self->tap == NULL)
@@ -732,6 +763,7 @@ on_air_webrtc_peer_answer_async (OnAirWebrtcPeer     *self,
     }
 
   self->answer_task = g_steal_pointer (&task);
+  self->offered_at = g_get_monotonic_time ();
   self->gather_timeout = add_timeout (self, GATHER_TIMEOUT_MS, gather_timed_out);
   self->connect_timeout = add_timeout (self, CONNECT_TIMEOUT_S * 1000, never_connected);
 
