@@ -1,0 +1,895 @@
+#!/usr/bin/python3
+"""On Air benchmark: what a broadcast costs, beside the tutorial it replaces.
+
+    bench/run.py            # full: MJPEG 1/10/50/100, WebRTC 1/10/25/50 viewers
+    bench/run.py --quick    # CI: 1 and 5 viewers, 5-s windows
+
+Runs headless On Air at 1280x720@30 on 127.0.0.1 for two sources, the test
+pattern (transcoded path) and an H.264 RTSP camera (pass-through path), and
+measures from separate client processes: per-viewer fps, the server's CPU and
+RSS, glass-to-glass latency, Chromium's first frame. Then the Flask + OpenCV
+tutorial on the same RTSP camera. Writes results.json, results.md and
+results.png to bench/results/ (or --out) and prints the table.
+
+See bench/README.md for the method.
+
+SPDX-License-Identifier: GPL-3.0-or-later
+"""
+import argparse
+import datetime
+import json
+import math
+import os
+import platform
+import queue
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(HERE)
+CLK_TCK = os.sysconf('SC_CLK_TCK')
+PAGE_SIZE = os.sysconf('SC_PAGE_SIZE')
+
+# The RTSP camera: the test fixture's own picture and stamp, encoded as one
+# slice per frame (threads=1), as a camera's hardware encoder does. With
+# x264's sliced threads the fixture's stream decodes with the stamp row
+# replaced by the test pattern in P-frames (only when served through
+# gst-rtsp-server; the same encoder settings decode cleanly in-process), so
+# latency could not be read from it.
+FIXTURE_LAUNCH = (
+    '( videotestsrc is-live=true pattern=smpte horizontal-speed=4 '
+    '! video/x-raw,width=1280,height=720,framerate=30/1,format=I420 '
+    '! identity name=stamp '
+    '! x264enc tune=zerolatency threads=1 speed-preset=ultrafast key-int-max=30 bitrate=2500 '
+    '! video/x-h264,profile=constrained-baseline '
+    '! rtph264pay name=pay0 pt=96 config-interval=-1 )')
+
+FULL = {
+    'mjpeg_counts': [1, 10, 50, 100],
+    'webrtc_counts': [1, 10, 25, 50],
+    'tutorial_counts': [1, 10],
+    'window': 10.0,
+    'warmup': 3.0,
+    'idle': 5.0,
+    'chromium_seconds': 10.0,
+    'chromium_modes': {'test': ['webrtc', 'mjpeg'], 'rtsp': ['webrtc', 'mjpeg']},
+}
+QUICK = {
+    'mjpeg_counts': [1, 5],
+    'webrtc_counts': [1, 5],
+    'tutorial_counts': [1],
+    'window': 5.0,
+    'warmup': 2.0,
+    'idle': 2.0,
+    'chromium_seconds': 4.0,
+    'chromium_modes': {'rtsp': ['webrtc']},
+}
+
+TARGETS = {
+    'mjpeg_fps_min': 29.0,
+    'mjpeg_marginal_cpu': 0.2,
+    'mjpeg_latency_p50': 50.0,
+    'webrtc_fps_min': 29.0,
+    'webrtc_marginal_cpu': 0.35,
+    'chromium_latency_p50': {'rtsp': 40.0, 'test': 60.0},
+    'first_frame_ms': 300.0,
+    'mjpeg_rss_per_viewer_mb': 2.0,
+    'webrtc_rss_per_viewer_mb': 8.0,
+}
+
+
+def log(*args):
+    print('[bench]', *args, file=sys.stderr, flush=True)
+
+
+class BenchError(Exception):
+    """The benchmark itself could not go on."""
+
+
+# --------------------------------------------------------------------------
+# /proc
+
+def proc_cpu_seconds(pid):
+    with open(f'/proc/{pid}/stat') as f:
+        fields = f.read().rsplit(')', 1)[1].split()
+    # utime and stime are fields 14 and 15 of stat(5); fields[0] is field 3.
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def proc_rss_mb(pid):
+    with open(f'/proc/{pid}/status') as f:
+        for line in f:
+            if line.startswith('VmRSS:'):
+                return int(line.split()[1]) / 1024.0
+    return float('nan')
+
+
+def proc_threads(pid):
+    with open(f'/proc/{pid}/status') as f:
+        for line in f:
+            if line.startswith('Threads:'):
+                return int(line.split()[1])
+    return 0
+
+
+def system_ticks():
+    with open('/proc/stat') as f:
+        parts = [int(x) for x in f.readline().split()[1:]]
+    idle = parts[3] + parts[4]
+    return sum(parts[:8]) - idle, sum(parts[:8])
+
+
+def loadavg():
+    with open('/proc/loadavg') as f:
+        return f.read().strip()
+
+
+class CpuMeter:
+    """CPU of one process (in % of one core) and of the machine over a window."""
+
+    def __init__(self, pid):
+        self.pid = pid
+        self.t0 = time.monotonic()
+        self.c0 = proc_cpu_seconds(pid)
+        self.s0 = system_ticks()
+
+    def stop(self):
+        t1 = time.monotonic()
+        c1 = proc_cpu_seconds(self.pid)
+        s1 = system_ticks()
+        span = t1 - self.t0
+        busy = s1[0] - self.s0[0]
+        total = s1[1] - self.s0[1]
+        return {
+            'cpu_percent': 100.0 * (c1 - self.c0) / span,
+            'machine_busy_percent': 100.0 * os.cpu_count() * busy / total if total else float('nan'),
+            'span_s': span,
+        }
+
+
+# --------------------------------------------------------------------------
+# processes
+
+class Child:
+    """A child process whose stdout lines arrive on a queue."""
+
+    def __init__(self, name, argv, log_dir, env=None, stdin=False):
+        self.name = name
+        self.argv = [str(a) for a in argv]
+        self.lines = queue.Queue()
+        self.log_path = os.path.join(log_dir, name + '.log')
+        self.log = open(self.log_path, 'ab')
+        self.log.write(('$ ' + ' '.join(self.argv) + '\n').encode())
+        self.log.flush()
+        self.proc = subprocess.Popen(self.argv, stdout=subprocess.PIPE, stderr=self.log,
+                                     stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+                                     env=env, start_new_session=True)
+        self.pid = self.proc.pid
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        for raw in self.proc.stdout:
+            self.lines.put(raw.decode(errors='replace').rstrip('\n'))
+        self.lines.put(None)
+
+    def next_line(self, timeout, on_tick=None):
+        """The next stdout line, or None at EOF. on_tick runs every 0.5 s."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise BenchError(f'{self.name}: no output within {timeout:.0f} s (see {self.log_path})')
+            try:
+                return self.lines.get(timeout=min(0.5, left))
+            except queue.Empty:
+                if on_tick:
+                    on_tick()
+
+    def next_event(self, event, timeout, on_tick=None):
+        while True:
+            line = self.next_line(timeout, on_tick)
+            if line is None:
+                code = self.proc.wait()
+                raise BenchError(f'{self.name}: exited with status {code} before "{event}" (see {self.log_path})')
+            try:
+                data = json.loads(line)
+            except ValueError:
+                continue
+            if data.get('event') == event:
+                return data
+
+    def close_stdin(self):
+        try:
+            self.proc.stdin.close()
+        except (BrokenPipeError, OSError):
+            pass
+
+    def wait(self, timeout):
+        """Exit status, or None when it had to be killed."""
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            return None
+
+    def stop(self, timeout=10):
+        """SIGTERM; returns (exit status, stopped in time)."""
+        if self.proc.poll() is not None:
+            return self.proc.returncode, True
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout=timeout), True
+        except subprocess.TimeoutExpired:
+            self.kill()
+            return self.proc.returncode, False
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def alive(self):
+        return self.proc.poll() is None
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def http_json(url, timeout=5):
+    with urllib.request.urlopen(url, timeout=timeout) as r:
+        return json.loads(r.read())
+
+
+def wait_until(predicate, timeout, interval=0.2):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if predicate():
+                return True
+        except (OSError, ValueError):
+            pass
+        time.sleep(interval)
+    return False
+
+
+# --------------------------------------------------------------------------
+# the bench
+
+def pct(values, p):
+    values = sorted(v for v in values if v is not None and not math.isnan(v))
+    if not values:
+        return None
+    rank = max(1, min(len(values), math.ceil(p / 100 * len(values))))
+    return values[rank - 1]
+
+
+def fnum(v, digits=1):
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return '–'
+    return f'{v:.{digits}f}'
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.cfg = dict(QUICK if args.quick else FULL)
+        if args.window:
+            self.cfg['window'] = args.window
+        self.out = os.path.abspath(args.out)
+        self.logs = os.path.join(self.out, 'logs')
+        os.makedirs(self.logs, exist_ok=True)
+        for name in os.listdir(self.logs):
+            os.unlink(os.path.join(self.logs, name))
+        self.failures = []   # the bench or On Air broke: exit status 1
+        self.results = {
+            'meta': {},
+            'sources': {},
+            'tutorial': None,
+        }
+        self.fixture = None
+        self.rtsp_url = None
+        self.chromium = None
+
+    def fail(self, what):
+        log('FAILURE:', what)
+        self.failures.append(what)
+
+    # ---------------- setup
+
+    def resolve_programs(self):
+        a = self.args
+        given = [a.onair, a.fixture, a.mjpeg_client, a.whep_client]
+        if not all(given):
+            build = os.path.abspath(a.build_dir or os.path.join(TOP, '_build'))
+            if not os.path.exists(os.path.join(build, 'build.ninja')):
+                log(f'configuring {build}')
+                subprocess.run(['meson', 'setup', build, TOP, '-Dbuildtype=debugoptimized'], check=True,
+                               stdout=subprocess.DEVNULL)
+            log(f'building {build}')
+            subprocess.run(['ninja', '-C', build], check=True, stdout=subprocess.DEVNULL)
+            a.onair = a.onair or os.path.join(build, 'src', 'onair')
+            a.fixture = a.fixture or os.path.join(build, 'tests', 'onair-rtsp-fixture')
+            a.mjpeg_client = a.mjpeg_client or os.path.join(build, 'bench', 'onair-bench-mjpeg')
+            a.whep_client = a.whep_client or os.path.join(build, 'bench', 'onair-bench-whep')
+        for path in (a.onair, a.fixture, a.mjpeg_client, a.whep_client):
+            if not os.access(path, os.X_OK):
+                raise BenchError(f'{path} is not an executable')
+
+    def resolve_chromium(self):
+        a = self.args
+        if a.no_chromium:
+            return 'skipped (--no-chromium)'
+        if not shutil.which('node'):
+            return 'skipped: node is not installed'
+        if not os.access(a.chromium, os.X_OK):
+            return f'skipped: {a.chromium} is not installed'
+        roots = [os.path.join(HERE, 'node_modules'), os.path.join(TOP, 'tests', 'e2e', 'node_modules')]
+        if not any(os.path.isdir(os.path.join(r, 'playwright-core')) for r in roots):
+            if a.no_install or not shutil.which('npm'):
+                return 'skipped: playwright-core is not installed (npm ci --prefix bench)'
+            log('installing playwright-core (npm ci --prefix bench)')
+            r = subprocess.run(['npm', 'ci', '--prefix', HERE, '--no-audit', '--no-fund', '--loglevel=error'])
+            if r.returncode != 0:
+                return 'skipped: npm ci failed'
+        self.chromium = [shutil.which('node'), os.path.join(HERE, 'chromium-latency.mjs')]
+        return 'ok'
+
+    def meta(self):
+        gst = subprocess.run(['gst-inspect-1.0', '--version'], capture_output=True, text=True).stdout.split('\n')
+        commit = subprocess.run(['git', '-C', TOP, 'rev-parse', '--short', 'HEAD'], capture_output=True,
+                                text=True).stdout.strip()
+        dirty = subprocess.run(['git', '-C', TOP, 'status', '--porcelain', '--untracked-files=no'],
+                               capture_output=True, text=True).stdout.strip()
+        buildtype = None
+        intro = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(self.args.onair))),
+                             'meson-info', 'intro-buildoptions.json')
+        try:
+            with open(intro) as f:
+                buildtype = next(o['value'] for o in json.load(f) if o['name'] == 'buildtype')
+        except (OSError, ValueError, StopIteration):
+            pass
+        self.results['meta'] = {
+            'date': datetime.datetime.now().astimezone().isoformat(timespec='seconds'),
+            'mode': 'quick' if self.args.quick else 'full',
+            'cores': os.cpu_count(),
+            'cpu': _cpu_model(),
+            'kernel': platform.release(),
+            'loadavg_before': loadavg(),
+            'gstreamer': gst[1].strip() if len(gst) > 1 else None,
+            'commit': commit + (' (modified)' if dirty else ''),
+            'onair_buildtype': buildtype,
+            'window_s': self.cfg['window'],
+            'warmup_s': self.cfg['warmup'],
+            'resolution': '1280x720@30',
+        }
+
+    def start_fixture(self):
+        env = dict(os.environ, RTSP_FIXTURE_LAUNCH=FIXTURE_LAUNCH)
+        self.fixture = Child('rtsp-fixture', [self.args.fixture], self.logs, env=env)
+        line = self.fixture.next_line(15)
+        if not line or not line.startswith('rtsp://'):
+            raise BenchError(f'the RTSP fixture printed {line!r}, not its URL')
+        self.rtsp_url = line
+        log('RTSP camera at', line)
+
+    # ---------------- one step of N viewers
+
+    def run_clients(self, kind, url, n, server_pid, status_url=None):
+        """N viewers of one kind; measures the server over the window."""
+        client = self.args.mjpeg_client if kind == 'mjpeg' else self.args.whep_client
+        target = url + ('stream.mjpg' if kind == 'mjpeg' and not url.endswith('video_feed') else '')
+        argv = [client, target, n, self.cfg['window'], '--warmup', self.cfg['warmup'], '--hold']
+        name = f'{kind}-{n}-{len(os.listdir(self.logs))}'
+        c = Child(name, argv, self.logs, stdin=True)
+        rss = []
+        step = {'viewers': n}
+
+        def tick():
+            try:
+                rss.append(proc_rss_mb(server_pid))
+            except OSError:
+                pass
+
+        try:
+            connected = c.next_event('connected', 60 + n, tick)
+            step['connected'] = connected
+            c.next_event('window_start', self.cfg['warmup'] + 30, tick)
+            meter = CpuMeter(server_pid)
+            result = c.next_event('result', self.cfg['window'] + 60, tick)
+            step.update(meter.stop())
+            step['rss_mb'] = proc_rss_mb(server_pid)
+            step['rss_max_mb'] = max(rss + [step['rss_mb']])
+            step['threads'] = proc_threads(server_pid)
+            if status_url:
+                try:
+                    status = http_json(status_url)
+                    step['server_viewers'] = len(status['viewers'])
+                    step['video_encoders'] = status['source'].get('video_encoders')
+                    step['server_frames_dropped'] = sum(v.get('frames_dropped', 0) for v in status['viewers'])
+                except (OSError, ValueError, KeyError) as e:
+                    step['status_error'] = str(e)
+        except BenchError:
+            c.kill()
+            raise
+        finally:
+            c.close_stdin()
+
+        code = c.wait(30 + n)
+        if code is None:
+            self.fail(f'{name}: the client did not leave within {30 + n} s after its result (see {c.log_path})')
+        elif code != 0:
+            self.fail(f'{name}: the client exited with status {code} (see {c.log_path})')
+
+        for key in ('fps', 'fps_min', 'fps_median', 'fps_max', 'open', 'failed', 'stalled', 'errors',
+                    'latency_ms', 'client_cpu_percent', 'mbit_s'):
+            if key in result:
+                step[key] = result[key]
+        receiving = sum(1 for f in result.get('fps', []) if f > 0)
+        step['receiving'] = receiving
+        if receiving < n:
+            self.fail(f'{kind} {n} viewers: {n - receiving} received no frame in the window '
+                      f'({"; ".join(result.get("errors", [])[:3]) or "no error reported"})')
+        lat = result.get('latency_ms')
+        if kind == 'mjpeg' and lat is not None and lat.get('samples', 0) == 0:
+            self.fail(f'{kind} {n} viewers: no frame carried a readable time stamp '
+                      f'({lat.get("unreadable")} unreadable)')
+        log(f'  {kind:6} {n:3} viewers: fps min {fnum(step.get("fps_min"))} median {fnum(step.get("fps_median"))}, '
+            f'server CPU {fnum(step["cpu_percent"])} %, RSS {fnum(step["rss_mb"])} MB, '
+            f'latency p50 {fnum((lat or {}).get("p50"), 0)} ms, machine busy {fnum(step["machine_busy_percent"], 0)} %')
+        return step
+
+    def wait_no_viewers(self, status_url, timeout=20):
+        def empty():
+            s = http_json(status_url)
+            return len(s['viewers']) == 0
+        return wait_until(empty, timeout)
+
+    def wait_rss_settled(self, pid, seconds=2.0):
+        time.sleep(seconds)
+        return proc_rss_mb(pid)
+
+    # ---------------- chromium
+
+    def run_chromium(self, url, mode, status_url):
+        argv = self.chromium + ['--url', url, '--mode', mode, '--seconds', self.cfg['chromium_seconds'],
+                                '--chromium', self.args.chromium]
+        c = Child(f'chromium-{mode}-{len(os.listdir(self.logs))}', argv, self.logs)
+        line = None
+        try:
+            while True:
+                line = c.next_line(self.cfg['chromium_seconds'] + 60)
+                if line is None or line.startswith('{'):
+                    break
+        except BenchError as e:
+            c.kill()
+            self.fail(str(e))
+            return {'error': str(e)}
+        code = c.wait(30)
+        if line is None:
+            self.fail(f'chromium {mode}: no result, exit status {code} (see {c.log_path})')
+            return {'error': f'exit status {code}'}
+        r = json.loads(line)
+        if r.get('first_frame_ms') is None:
+            self.fail(f'chromium {mode}: no frame shown ({r.get("error")}; page said “{r.get("status_text")}”)')
+        elif (r.get('latency_ms') or {}).get('samples', 0) == 0:
+            self.fail(f'chromium {mode}: no readable time stamp in {r.get("frames")} frames')
+        if not self.wait_no_viewers(status_url):
+            self.fail(f'chromium {mode}: the viewer was still listed 20 s after the page closed')
+        log(f'  chromium {mode}: first frame {fnum(r.get("first_frame_ms"), 0)} ms after navigation start '
+            f'({fnum(r.get("first_frame_after_load_ms"), 0)} ms after load), fps {fnum(r.get("fps"))}, '
+            f'latency p50 {fnum((r.get("latency_ms") or {}).get("p50"), 0)} ms')
+        return r
+
+    # ---------------- one On Air run per source
+
+    def run_source(self, key, source):
+        log(f'On Air, source {key} ({source})')
+        res = {'source': source, 'mjpeg': [], 'webrtc': [], 'chromium': {}}
+        argv = [self.args.onair, '--headless', '--source', source, '--port', '0', '--bind', '127.0.0.1',
+                '--no-token', '--max-viewers', '0']
+        env = dict(os.environ, GST_REGISTRY_UPDATE='no')
+        server = Child(f'onair-{key}', argv, self.logs, env=env)
+        try:
+            url = server.next_line(20)
+            if not url or not url.startswith('http://'):
+                raise BenchError(f'onair printed {url!r}, not its URL')
+            status_url = url + 'api/status'
+            if not wait_until(lambda: http_json(status_url)['source']['state'] == 'live', 30):
+                raise BenchError(f'onair: source {source} did not go live in 30 s')
+            status = http_json(status_url)
+            res['passthrough'] = status['source'].get('h264_passthrough')
+
+            # Idle: headless, nobody watching.
+            time.sleep(1.0)
+            meter = CpuMeter(server.pid)
+            time.sleep(self.cfg['idle'])
+            res['idle'] = meter.stop()
+            res['idle']['rss_mb'] = proc_rss_mb(server.pid)
+            res['idle']['threads'] = proc_threads(server.pid)
+            res['idle']['video_encoders'] = http_json(status_url)['source'].get('video_encoders')
+            res['idle']['source_fps'] = http_json(status_url)['source'].get('fps')
+            log(f'  idle: CPU {fnum(res["idle"]["cpu_percent"])} %, RSS {fnum(res["idle"]["rss_mb"])} MB, '
+                f'encoders {res["idle"]["video_encoders"]}')
+
+            # Chromium first, while no encoder runs: its first frame is a cold start.
+            for mode in (self.cfg['chromium_modes'].get(key, []) if self.chromium else []):
+                res['chromium'][mode] = self.run_chromium(url, mode, status_url)
+
+            for kind in ('mjpeg', 'webrtc'):
+                if not self.wait_no_viewers(status_url):
+                    self.fail(f'{key}: viewers left over before the {kind} steps')
+                base = self.wait_rss_settled(server.pid, 1.0)
+                res[kind + '_rss_before_mb'] = base
+                for n in self.cfg[kind + '_counts']:
+                    step = self.run_clients(kind, url, n, server.pid, status_url)
+                    if not self.wait_no_viewers(status_url):
+                        self.fail(f'{key} {kind} {n}: viewers still listed 20 s after they left')
+                    step['rss_after_leave_mb'] = self.wait_rss_settled(server.pid)
+                    res[kind].append(step)
+                s = http_json(status_url)['source']
+                res[kind + '_encoders_after'] = s.get('video_encoders')
+                res[kind + '_rss_after_mb'] = self.wait_rss_settled(server.pid, 2.0)
+        finally:
+            code, in_time = server.stop(10)
+            res['exit_status'] = code
+            res['stopped_on_sigterm'] = in_time
+            if not in_time:
+                self.fail(f'onair ({key}) did not stop within 10 s of SIGTERM; killed (see {server.log_path})')
+            elif code != 0:
+                self.fail(f'onair ({key}) exited with status {code} on SIGTERM (see {server.log_path})')
+        return res
+
+    # ---------------- the tutorial
+
+    def run_tutorial(self):
+        log('Tutorial (Flask + OpenCV), source rtsp')
+        port = free_port()
+        argv = [self.args.python, os.path.join(HERE, 'tutorial', 'app.py'), '--source', self.rtsp_url,
+                '--port', port]
+        server = Child('tutorial', argv, self.logs)
+        res = {'source': self.rtsp_url, 'mjpeg': []}
+        try:
+            def listening():
+                with socket.create_connection(('127.0.0.1', port), timeout=1):
+                    return True
+            if not wait_until(listening, 30):
+                raise BenchError(f'the tutorial did not listen on port {port} (see {server.log_path})')
+            meter = CpuMeter(server.pid)
+            time.sleep(self.cfg['idle'])
+            res['idle'] = meter.stop()
+            res['idle']['rss_mb'] = proc_rss_mb(server.pid)
+            url = f'http://127.0.0.1:{port}/video_feed'
+            for n in self.cfg['tutorial_counts']:
+                step = self.run_clients('mjpeg', url, n, server.pid)
+                # Its captures close when the generators notice the closed sockets.
+                time.sleep(2)
+                step['rss_after_leave_mb'] = proc_rss_mb(server.pid)
+                res['mjpeg'].append(step)
+        finally:
+            code, in_time = server.stop(10)
+            res['exit_status'] = code
+        return res
+
+    # ---------------- derived figures
+
+    @staticmethod
+    def marginal(steps, key='cpu_percent'):
+        if len(steps) < 2:
+            return None
+        first, last = steps[0], steps[-1]
+        if last['viewers'] == first['viewers']:
+            return None
+        return (last[key] - first[key]) / (last['viewers'] - first['viewers'])
+
+    def derive(self):
+        targets = []
+        quick = self.args.quick
+
+        def target(name, value, limit, better='lower', note=''):
+            if value is None:
+                met = None
+            else:
+                met = value <= limit if better == 'lower' else value >= limit
+            targets.append({'target': name, 'value': value, 'limit': limit,
+                            'better': better, 'met': met, 'note': note})
+
+        for key, res in self.results['sources'].items():
+            label = 'test pattern' if key == 'test' else 'RTSP H.264'
+            d = res['derived'] = {}
+            for kind in ('mjpeg', 'webrtc'):
+                steps = res[kind]
+                if not steps:
+                    continue
+                d[kind + '_marginal_cpu'] = self.marginal(steps)
+                d[kind + '_rss_per_viewer_mb'] = self.marginal(steps, 'rss_mb')
+                peak = max(s['rss_mb'] for s in steps)
+                before = res[kind + '_rss_before_mb']
+                after = res[kind + '_rss_after_mb']
+                d[kind + '_rss_retained_mb'] = after - before
+                d[kind + '_rss_peak_growth_mb'] = peak - before
+                top = steps[-1]
+                n = top['viewers']
+                target(f'{label}: {kind.upper()} {n} viewers, each ≥ 29 fps (min)',
+                       top.get('fps_min'), TARGETS[kind + '_fps_min'], 'higher')
+                target(f'{label}: {kind.upper()} marginal CPU, % of a core per viewer (1→{n})',
+                       d[kind + '_marginal_cpu'], TARGETS[kind + '_marginal_cpu'])
+                target(f'{label}: {kind.upper()} RSS growth per viewer, MB (1→{n})',
+                       d[kind + '_rss_per_viewer_mb'], TARGETS[kind + '_rss_per_viewer_mb'])
+                growth = max(d[kind + '_rss_peak_growth_mb'], 0.0)
+                target(f'{label}: {kind.upper()} RSS back to baseline after all leave, MB retained '
+                       f'(limit: 2 MB or 10 % of the peak growth of {growth:.1f} MB)',
+                       d[kind + '_rss_retained_mb'], max(2.0, 0.1 * growth))
+                if kind == 'mjpeg':
+                    worst = max((s.get('latency_ms') or {}).get('p50') or float('inf') for s in steps)
+                    target(f'{label}: MJPEG latency p50 ≤ 50 ms at every count (worst)',
+                           None if worst == float('inf') else worst, TARGETS['mjpeg_latency_p50'])
+            target(f'{label}: no encoder runs with no viewers (video_encoders when idle)',
+                   res.get('idle', {}).get('video_encoders'), 0)
+            enc_after = [res.get(k + '_encoders_after') for k in ('mjpeg', 'webrtc') if res.get(k + '_encoders_after') is not None]
+            if enc_after:
+                target(f'{label}: no encoder runs after every viewer left', max(enc_after), 0)
+            for mode, r in res.get('chromium', {}).items():
+                if mode == 'webrtc':
+                    target(f'{label}: Chromium WebRTC latency p50, ms',
+                           (r.get('latency_ms') or {}).get('p50'), TARGETS['chromium_latency_p50'][key])
+                target(f'{label}: Chromium {mode.upper()} first frame, ms from navigation start',
+                       r.get('first_frame_ms'), TARGETS['first_frame_ms'],
+                       note=f'{fnum(r.get("first_frame_after_load_ms"), 0)} ms after the load event')
+
+        tut = self.results.get('tutorial')
+        rtsp = self.results['sources'].get('rtsp')
+        if tut and tut['mjpeg'] and rtsp and rtsp['mjpeg']:
+            ratios = {}
+            on = {s['viewers']: s for s in rtsp['mjpeg']}
+            for s in tut['mjpeg']:
+                o = on.get(s['viewers'])
+                if not o:
+                    continue
+                n = s['viewers']
+
+                def ratio(a, b):
+                    return a / b if a is not None and b not in (None, 0) else None
+                ratios[f'cpu_at_{n}'] = ratio(s['cpu_percent'], o['cpu_percent'])
+                ratios[f'rss_at_{n}'] = ratio(s['rss_mb'], o['rss_mb'])
+                ratios[f'fps_min_at_{n}'] = ratio(s.get('fps_min'), o.get('fps_min'))
+                ratios[f'latency_p50_at_{n}'] = ratio((s.get('latency_ms') or {}).get('p50'),
+                                                      (o.get('latency_ms') or {}).get('p50'))
+            counts = [s['viewers'] for s in tut['mjpeg']]
+            on_steps = [on[c] for c in counts if c in on]
+            tm = self.marginal(tut['mjpeg'])
+            om = self.marginal(on_steps)
+            tut['marginal_cpu'] = tm
+            ratios['marginal_cpu'] = tm / om if tm is not None and om not in (None, 0) else None
+            ratios['on_air_marginal_cpu_same_counts'] = om
+            self.results['ratios'] = ratios
+        self.results['targets'] = targets
+        if quick:
+            for t in targets:
+                t['note'] = (t['note'] + '; ' if t['note'] else '') + 'quick run: indicative only'
+
+    # ---------------- outputs
+
+    def markdown(self):
+        r = self.results
+        m = r['meta']
+        out = []
+        out.append(f'On Air benchmark, {m["mode"]} run, {m["date"]}: {m["cores"]} cores ({m["cpu"]}), '
+                   f'{m["resolution"]}, loopback, commit {m["commit"]}, On Air build {m["onair_buildtype"]}; '
+                   f'{m["window_s"]:.0f}-s windows after {m["warmup_s"]:.0f}-s warm-up; '
+                   f'load average before: {m["loadavg_before"]}.')
+        out.append('')
+        out.append('| source | protocol | viewers | fps min | fps median | server CPU % | RSS MB | '
+                   'latency p50 / p95 ms | client CPU % | machine busy % |')
+        out.append('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
+        rows = []
+        for key, res in r['sources'].items():
+            label = 'test pattern (transcoded)' if key == 'test' else 'RTSP H.264 (pass-through)'
+            idle = res.get('idle', {})
+            rows.append((label, 'none (idle)', 0, None, None, idle.get('cpu_percent'), idle.get('rss_mb'),
+                         None, None, idle.get('machine_busy_percent')))
+            for kind in ('mjpeg', 'webrtc'):
+                for s in res[kind]:
+                    rows.append((label, 'MJPEG' if kind == 'mjpeg' else 'WebRTC', s['viewers'], s.get('fps_min'),
+                                 s.get('fps_median'), s['cpu_percent'], s['rss_mb'],
+                                 s.get('latency_ms') if kind == 'mjpeg' else None,
+                                 s.get('client_cpu_percent'), s.get('machine_busy_percent')))
+        tut = r.get('tutorial')
+        if tut:
+            idle = tut.get('idle', {})
+            rows.append(('tutorial, RTSP H.264', 'none (idle)', 0, None, None, idle.get('cpu_percent'),
+                         idle.get('rss_mb'), None, None, idle.get('machine_busy_percent')))
+            for s in tut['mjpeg']:
+                rows.append(('tutorial, RTSP H.264', 'MJPEG', s['viewers'], s.get('fps_min'), s.get('fps_median'),
+                             s['cpu_percent'], s['rss_mb'], s.get('latency_ms'), s.get('client_cpu_percent'),
+                             s.get('machine_busy_percent')))
+        for (label, proto, n, fmin, fmed, cpu, rss, lat, ccpu, busy) in rows:
+            latency = '–' if not lat else f'{fnum(lat.get("p50"), 0)} / {fnum(lat.get("p95"), 0)}'
+            out.append(f'| {label} | {proto} | {n} | {fnum(fmin)} | {fnum(fmed)} | {fnum(cpu)} | {fnum(rss)} | '
+                       f'{latency} | {fnum(ccpu)} | {fnum(busy, 0)} |')
+        out.append('')
+
+        out.append('| source | marginal CPU % of a core per viewer, MJPEG / WebRTC | RSS MB per viewer, MJPEG / WebRTC | '
+                   'RSS MB kept after all left, MJPEG / WebRTC | Chromium WebRTC latency p50 / p95 ms | '
+                   'Chromium first frame ms, WebRTC / MJPEG |')
+        out.append('| --- | ---: | ---: | ---: | ---: | ---: |')
+        for key, res in r['sources'].items():
+            d = res.get('derived', {})
+            label = 'test pattern (transcoded)' if key == 'test' else 'RTSP H.264 (pass-through)'
+            ch = res.get('chromium', {})
+            wl = (ch.get('webrtc') or {}).get('latency_ms') or {}
+            out.append(f'| {label} | {fnum(d.get("mjpeg_marginal_cpu"), 2)} / {fnum(d.get("webrtc_marginal_cpu"), 2)} | '
+                       f'{fnum(d.get("mjpeg_rss_per_viewer_mb"), 2)} / {fnum(d.get("webrtc_rss_per_viewer_mb"), 2)} | '
+                       f'{fnum(d.get("mjpeg_rss_retained_mb"))} / {fnum(d.get("webrtc_rss_retained_mb"))} | '
+                       f'{fnum(wl.get("p50"), 0)} / {fnum(wl.get("p95"), 0)} | '
+                       f'{fnum((ch.get("webrtc") or {}).get("first_frame_ms"), 0)} / '
+                       f'{fnum((ch.get("mjpeg") or {}).get("first_frame_ms"), 0)} |')
+        out.append('')
+
+        if r.get('ratios'):
+            ra = r['ratios']
+            out.append('Tutorial ÷ On Air, same RTSP camera, MJPEG:')
+            out.append('')
+            out.append('| figure | tutorial ÷ On Air |')
+            out.append('| --- | ---: |')
+            names = {'marginal_cpu': 'marginal CPU per viewer'}
+            for k, v in ra.items():
+                if k == 'on_air_marginal_cpu_same_counts':
+                    continue
+                name = names.get(k) or k.replace('_at_', ' at ').replace('_', ' ') + (' viewers' if '_at_' in k else '')
+                out.append(f'| {name} | {fnum(v, 2)}× |')
+            tm = (r.get('tutorial') or {}).get('marginal_cpu')
+            if tm is not None:
+                out.append(f'| (tutorial marginal CPU, % of a core per viewer) | {fnum(tm, 2)} |')
+            out.append('')
+
+        out.append('| target | value | limit | met |')
+        out.append('| --- | ---: | ---: | --- |')
+        for t in r.get('targets', []):
+            met = {True: 'yes', False: '**no**', None: 'not measured'}[t['met']]
+            note = f' ({t["note"]})' if t['note'] else ''
+            out.append(f'| {t["target"]}{note} | {fnum(t["value"], 2)} | '
+                       f'{"≥" if t["better"] == "higher" else "≤"} {fnum(t["limit"], 2)} | {met} |')
+        if self.failures:
+            out.append('')
+            out.append('Failures:')
+            out.append('')
+            for f in self.failures:
+                out.append(f'- {f}')
+        return '\n'.join(out) + '\n'
+
+    def plot(self, path):
+        try:
+            import matplotlib
+            matplotlib.use('Agg')
+            import matplotlib.pyplot as plt
+        except ImportError as e:
+            log('no plot:', e)
+            return False
+        fig, (ax_fps, ax_cpu) = plt.subplots(1, 2, figsize=(12, 4.8))
+        series = []
+        for key, res in self.results['sources'].items():
+            label = 'test' if key == 'test' else 'RTSP'
+            for kind in ('mjpeg', 'webrtc'):
+                if res[kind]:
+                    series.append((f'On Air {kind.upper() if kind == "mjpeg" else "WebRTC"}, {label}', res[kind],
+                                   '-' if kind == 'mjpeg' else '--'))
+        tut = self.results.get('tutorial')
+        if tut and tut['mjpeg']:
+            series.append(('tutorial MJPEG, RTSP', tut['mjpeg'], ':'))
+        for name, steps, style in series:
+            xs = [s['viewers'] for s in steps]
+            ax_fps.plot(xs, [s.get('fps_min') or 0 for s in steps], style, marker='o', label=name)
+            ax_cpu.plot(xs, [s['cpu_percent'] for s in steps], style, marker='o', label=name)
+        ax_fps.axhline(29, color='grey', linewidth=0.8)
+        ax_fps.set_xlabel('viewers')
+        ax_fps.set_ylabel('slowest viewer, frames per second')
+        ax_fps.set_ylim(0, 32)
+        ax_fps.set_title('Frame rate of the slowest viewer')
+        ax_cpu.set_xlabel('viewers')
+        ax_cpu.set_ylabel('server CPU, % of one core')
+        ax_cpu.set_title('Server CPU')
+        ax_cpu.legend(fontsize=8)
+        for ax in (ax_fps, ax_cpu):
+            ax.grid(True, alpha=0.3)
+        m = self.results['meta']
+        fig.suptitle(f'On Air benchmark ({m["mode"]}), 1280×720@30, {m["cores"]} cores, {m["date"]}', fontsize=10)
+        fig.tight_layout()
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        return True
+
+    def write(self):
+        self.results['failures'] = self.failures
+        with open(os.path.join(self.out, 'results.json'), 'w') as f:
+            json.dump(self.results, f, indent=1, default=lambda o: None)
+        md = self.markdown()
+        with open(os.path.join(self.out, 'results.md'), 'w') as f:
+            f.write(md)
+        self.plot(os.path.join(self.out, 'results.png'))
+        print(md, flush=True)
+
+    # ---------------- main
+
+    def run(self):
+        started = time.monotonic()
+        self.resolve_programs()
+        self.meta()
+        self.results['meta']['chromium'] = self.resolve_chromium()
+        log('load average before:', self.results['meta']['loadavg_before'])
+        try:
+            self.start_fixture()
+            sources = {'test': 'test', 'rtsp': self.rtsp_url}
+            for key in self.args.sources:
+                try:
+                    self.results['sources'][key] = self.run_source(key, sources[key])
+                except BenchError as e:
+                    self.fail(f'{key}: {e}')
+            if not self.args.no_tutorial:
+                try:
+                    self.results['tutorial'] = self.run_tutorial()
+                except BenchError as e:
+                    self.fail(f'tutorial: {e}')
+        finally:
+            if self.fixture:
+                self.fixture.stop(5)
+        self.results['meta']['duration_s'] = round(time.monotonic() - started, 1)
+        self.results['meta']['loadavg_after'] = loadavg()
+        self.derive()
+        self.write()
+        log(f'results in {self.out} ({self.results["meta"]["duration_s"]:.0f} s)')
+        return 1 if self.failures else 0
+
+
+def _cpu_model():
+    try:
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                if line.startswith('model name'):
+                    return line.split(':', 1)[1].strip()
+    except OSError:
+        pass
+    return platform.machine()
+
+
+def main():
+    p = argparse.ArgumentParser(description='On Air benchmark (see bench/README.md).')
+    p.add_argument('--quick', action='store_true', help='1 and 5 viewers, 5-s windows (CI)')
+    p.add_argument('--out', default=os.path.join(HERE, 'results'), help='where results go (default bench/results)')
+    p.add_argument('--build-dir', help='meson build directory to use or create (default _build)')
+    p.add_argument('--onair', help='the onair program')
+    p.add_argument('--fixture', help='onair-rtsp-fixture')
+    p.add_argument('--mjpeg-client', help='onair-bench-mjpeg')
+    p.add_argument('--whep-client', help='onair-bench-whep')
+    p.add_argument('--python', default='/usr/bin/python3', help="Python with Debian's flask and cv2")
+    p.add_argument('--chromium', default='/usr/bin/chromium')
+    p.add_argument('--sources', default='test,rtsp', help='comma-separated: test, rtsp')
+    p.add_argument('--window', type=float, help='seconds measured per step')
+    p.add_argument('--no-chromium', action='store_true')
+    p.add_argument('--no-tutorial', action='store_true')
+    p.add_argument('--no-install', action='store_true', help='do not run npm ci for playwright-core')
+    args = p.parse_args()
+    args.sources = [s for s in args.sources.split(',') if s]
+    if any(s not in ('test', 'rtsp') for s in args.sources):
+        p.error('--sources takes test and rtsp')
+    if not args.no_tutorial and 'rtsp' not in args.sources:
+        args.no_tutorial = True
+    try:
+        return Bench(args).run()
+    except BenchError as e:
+        log('FAILURE:', e)
+        return 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())
