@@ -600,7 +600,10 @@ use_source (OnAirWindow *self, const char *source)
   g_autoptr(GError) error = NULL;
   gboolean was_live = self->server != NULL;
 
-  if (source != NULL && g_strcmp0 (source, self->source) == 0 && self->broadcast != NULL)
+  /* The same source again is a no-op, unless it failed for good: then
+   * choosing it again is how to retry. */
+  if (source != NULL && g_strcmp0 (source, self->source) == 0 && self->broadcast != NULL &&
+      on_air_broadcast_get_state (self->broadcast) != ON_AIR_SOURCE_STATE_FAILED)
     return;
 
   if (source != NULL)

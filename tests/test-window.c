@@ -6,6 +6,7 @@
 
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include <adwaita.h>
 #include <glib/gstdio.h>
@@ -84,15 +85,23 @@ save_screenshot (const char *name)
 {
   const char *dir = g_getenv ("ONAIR_SCREENSHOT_DIR");
   g_autofree char *path = g_build_filename (dir ? dir : g_get_tmp_dir (), name, NULL);
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (GTK_WIDGET (window));
-  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
   g_autoptr(GskRenderNode) node = NULL;
   g_autoptr(GdkTexture) texture = NULL;
   int width = gtk_widget_get_width (GTK_WIDGET (window));
   int height = gtk_widget_get_height (GTK_WIDGET (window));
 
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_to_node (snapshot);
+  /* The widget's picture is made on its next draw: wait for one. */
+  for (guint attempt = 0; node == NULL && attempt < 20; attempt++)
+    {
+      g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (GTK_WIDGET (window));
+      g_autoptr(GdkPaintable) image = NULL;
+      g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+
+      test_spin (100);
+      image = gdk_paintable_get_current_image (paintable);
+      gdk_paintable_snapshot (image, snapshot, width, height);
+      node = gtk_snapshot_to_node (snapshot);
+    }
   g_assert_nonnull (node);
   texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
                                          &GRAPHENE_RECT_INIT (0, 0, width, height));
@@ -400,15 +409,6 @@ test_broadcast (void)
   decoded = decode_qr (qr);
   g_assert_cmpstr (decoded, ==, url);
 
-  /* Copy puts exactly that link on the clipboard. */
-  gtk_widget_activate_action (GTK_WIDGET (window), "win.copy-url", NULL);
-  content = gdk_clipboard_get_content (gtk_widget_get_clipboard (GTK_WIDGET (window)));
-  g_assert_nonnull (content);
-  g_value_init (&copied, G_TYPE_STRING);
-  g_assert_true (gdk_content_provider_get_value (content, &copied, NULL));
-  g_assert_cmpstr (g_value_get_string (&copied), ==, url);
-  g_value_unset (&copied);
-
   page = test_http ("GET", url, NULL, NULL, 0, NULL);
   g_assert_cmpuint (page->status, ==, 200);
 
@@ -432,6 +432,15 @@ test_broadcast (void)
                    "1 person is watching");
   test_spin (500);
   save_screenshot ("window.png");
+
+  /* Copy puts exactly that link on the clipboard. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.copy-url", NULL);
+  content = gdk_clipboard_get_content (gtk_widget_get_clipboard (GTK_WIDGET (window)));
+  g_assert_nonnull (content);
+  g_value_init (&copied, G_TYPE_STRING);
+  g_assert_true (gdk_content_provider_get_value (content, &copied, NULL));
+  g_assert_cmpstr (g_value_get_string (&copied), ==, url);
+  g_value_unset (&copied);
 
   g_clear_pointer (&reader, mjpeg_reader_free);
   g_assert_true (test_wait_until (no_viewer_listed, NULL, 5000));
@@ -581,6 +590,8 @@ test_rtsp_unreachable (void)
   g_assert_nonnull (strstr (description, "does not answer"));
   g_assert_null (strstr (description, "s3cret"));
   g_assert_null (strstr (adw_status_page_get_title (child ("status_page")), "s3cret"));
+  test_spin (500);
+  save_screenshot ("window-source-failed.png");
   /* Responsive meanwhile, and during the countdown. */
   test_spin (1500);
   g_source_remove (tick);
@@ -654,6 +665,17 @@ test_settings_restored (void)
   GListModel *sources;
   int width, height;
 
+  /* First run: the first camera, else the test pattern. */
+  g_settings_reset (settings, "source");
+  restored = on_air_window_new_with_options (app, NULL);
+  source_row = window_child (restored, "source_row");
+  sources = adw_combo_row_get_model (source_row);
+  g_assert_cmpuint (adw_combo_row_get_selected (source_row), ==,
+                    g_list_model_get_n_items (sources) == 2 ? 1 : 0);
+  g_assert_cmpstr (on_air_broadcast_get_source_kind (on_air_window_get_broadcast (restored)), ==,
+                   g_list_model_get_n_items (sources) == 2 ? "test" : "camera");
+  gtk_window_destroy (GTK_WINDOW (restored));
+
   g_settings_set_string (settings, "source", "rtsp");
   g_settings_set_string (settings, "rtsp-url", url);
   g_settings_set_int (settings, "port", 9090);
@@ -699,6 +721,14 @@ read_line (GSubprocess *proc)
   g_assert_no_error (error);
   g_assert_nonnull (line);
   return line;
+}
+
+/* Children die with the test, even when an assertion ends it: nothing is
+ * left for xvfb-run and dbus-run-session to wait for. */
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
 }
 
 static void
@@ -753,6 +783,7 @@ static void
 test_dbus_actions (void)
 {
   g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocessLauncher) bus_launcher = NULL;
   g_autoptr(GSubprocess) bus_proc = NULL;
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GSubprocess) proc = NULL;
@@ -772,8 +803,10 @@ test_dbus_actions (void)
       return;
     }
 
-  bus_proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
-                               "dbus-daemon", "--session", "--nofork", "--print-address=1", NULL);
+  bus_launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_set_child_setup (bus_launcher, die_with_parent, NULL, NULL);
+  bus_proc = g_subprocess_launcher_spawn (bus_launcher, &error, "dbus-daemon", "--session", "--nofork",
+                                          "--print-address=1", NULL);
   g_assert_no_error (error);
   address = g_strstrip (read_line (bus_proc));
   bus = g_dbus_connection_new_for_address_sync (address,
@@ -785,6 +818,7 @@ test_dbus_actions (void)
   envp = g_get_environ ();
   envp = g_environ_setenv (envp, "DBUS_SESSION_BUS_ADDRESS", address, TRUE);
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   g_subprocess_launcher_set_environ (launcher, envp);
   proc = g_subprocess_launcher_spawn (launcher, &error, onair_bin (),
                                       "--source", "test", "--port", "0", "--bind", "127.0.0.1", NULL);
@@ -827,6 +861,7 @@ test_no_display_serves_headless (void)
   g_autofree char *status_url = NULL;
   g_autoptr(TestResponse) status = NULL;
 
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   g_subprocess_launcher_unsetenv (launcher, "DISPLAY");
   g_subprocess_launcher_unsetenv (launcher, "WAYLAND_DISPLAY");
   g_subprocess_launcher_unsetenv (launcher, "GDK_BACKEND");
