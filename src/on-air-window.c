@@ -50,12 +50,8 @@ struct _OnAirWindow
   GtkSpinButton         *port_spin;
   GtkWidget             *port_row;
   GtkSwitch             *open_switch;
-  GtkWidget             *open_row;
   GtkWidget             *sharing_group;
-  GtkScrolledWindow     *controls_scroller;
   GtkStack              *broadcast_button_stack;
-  GtkWidget             *start_button;
-  GtkWidget             *stop_button;
   GtkWidget             *live_box;
   GtkPicture            *qr_picture;
   GtkLabel              *url_label;
@@ -1029,12 +1025,8 @@ on_air_window_class_init (OnAirWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OnAirWindow, port_spin);
   gtk_widget_class_bind_template_child (widget_class, OnAirWindow, port_row);
   gtk_widget_class_bind_template_child (widget_class, OnAirWindow, open_switch);
-  gtk_widget_class_bind_template_child (widget_class, OnAirWindow, open_row);
   gtk_widget_class_bind_template_child (widget_class, OnAirWindow, sharing_group);
-  gtk_widget_class_bind_template_child (widget_class, OnAirWindow, controls_scroller);
   gtk_widget_class_bind_template_child (widget_class, OnAirWindow, broadcast_button_stack);
-  gtk_widget_class_bind_template_child (widget_class, OnAirWindow, start_button);
-  gtk_widget_class_bind_template_child (widget_class, OnAirWindow, stop_button);
   gtk_widget_class_bind_template_child (widget_class, OnAirWindow, live_box);
   gtk_widget_class_bind_template_child (widget_class, OnAirWindow, qr_picture);
   gtk_widget_class_bind_template_child (widget_class, OnAirWindow, url_label);
