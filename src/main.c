@@ -117,13 +117,7 @@ main (int argc, char *argv[])
   if (!headless && gtk_init_check ())
     status = run_window (&options, argv[0]);
   else
-    {
-      status = on_air_headless_run (&options);
-      /* Exiting while the server's certificate thread is in OpenSSL crashes:
-       * it served (status 0), so let that thread finish first. */
-      if (status == 0)
-        on_air_wait_for_dtls_certificate ();
-    }
+    status = on_air_headless_run (&options);
 
   g_free (options.source);
   g_free (options.bind);

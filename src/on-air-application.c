@@ -21,7 +21,6 @@ struct _OnAirApplication
   OnAirOptions   options;
   guint          sigint_source;
   guint          sigterm_source;
-  gboolean       served;
 };
 
 G_DEFINE_FINAL_TYPE (OnAirApplication, on_air_application, ADW_TYPE_APPLICATION)
@@ -50,21 +49,6 @@ static void
 on_broadcasting_changed (OnAirWindow *window, GParamSpec *pspec, OnAirApplication *self)
 {
   update_broadcast_actions (self, on_air_window_get_broadcasting (window));
-  if (on_air_window_get_broadcasting (window))
-    self->served = TRUE;
-}
-
-/* The engine's server makes GStreamer's DTLS certificate on a thread of its
- * own the first time it listens (an RSA key: up to a second or two). Ending
- * the process while that thread is inside OpenSSL crashes it, so wait for
- * the certificate: making a DTLS element blocks until it exists. */
-void
-on_air_wait_for_dtls_certificate (void)
-{
-  GstElement *dtls = gst_element_factory_make ("dtlsdec", NULL);
-
-  if (dtls != NULL)
-    gst_object_unref (gst_object_ref_sink (dtls));
 }
 
 static void
@@ -178,8 +162,6 @@ on_air_application_shutdown (GApplication *application)
 
   g_clear_handle_id (&self->sigint_source, g_source_remove);
   g_clear_handle_id (&self->sigterm_source, g_source_remove);
-  if (self->served)
-    on_air_wait_for_dtls_certificate ();
 
   G_APPLICATION_CLASS (on_air_application_parent_class)->shutdown (application);
 }

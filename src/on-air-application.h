@@ -17,8 +17,4 @@ G_DECLARE_FINAL_TYPE (OnAirApplication, on_air_application, ON_AIR, APPLICATION,
 OnAirApplication   *on_air_application_new         (const OnAirOptions *options);
 const OnAirOptions *on_air_application_get_options (OnAirApplication   *self);
 
-/* Returns once the DTLS certificate the engine's server starts making in
- * the background exists; call before exiting a process that has served. */
-void                on_air_wait_for_dtls_certificate (void);
-
 G_END_DECLS

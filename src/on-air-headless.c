@@ -91,6 +91,10 @@ on_air_headless_run (const OnAirOptions *options)
     }
 
   loop = g_main_loop_new (NULL, FALSE);
+  /* Before anything is printed: a script may signal as soon as it reads
+   * the URL. */
+  g_unix_signal_add (SIGINT, on_quit_signal, loop);
+  g_unix_signal_add (SIGTERM, on_quit_signal, loop);
   broadcast = on_air_broadcast_new (spec);
   server = on_air_server_new (broadcast);
   on_air_server_set_token (server, token);
@@ -126,8 +130,6 @@ on_air_headless_run (const OnAirOptions *options)
     }
   fflush (stdout);
 
-  g_unix_signal_add (SIGINT, on_quit_signal, loop);
-  g_unix_signal_add (SIGTERM, on_quit_signal, loop);
   g_main_loop_run (loop);
 
   g_printerr ("onair: stopping\n");

@@ -175,6 +175,25 @@ test_no_token (void)
   wait_exit (proc, 0, NULL);
 }
 
+static void
+test_quick_quit (void)
+{
+  /* Stopped right after it starts serving, while background work (the
+   * DTLS key) may still run: always a clean exit, never a crash. */
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GSubprocess) proc = spawn (&error, "--source", "test", "--port", "0",
+                                           "--bind", "127.0.0.1", NULL);
+      g_autofree char *url = NULL;
+
+      g_assert_no_error (error);
+      url = read_url (proc);
+      g_subprocess_send_signal (proc, SIGTERM);
+      wait_exit (proc, 0, NULL);
+    }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -185,5 +204,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/headless/port-in-use", test_port_in_use);
   g_test_add_func ("/headless/bad-arguments", test_bad_arguments);
   g_test_add_func ("/headless/no-token", test_no_token);
+  g_test_add_func ("/headless/quick-quit", test_quick_quit);
   return g_test_run ();
 }

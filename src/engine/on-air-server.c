@@ -971,6 +971,10 @@ handle_status (SoupServer        *soup,
  * (an RSA key) when the first one is made: more than a second on a busy
  * small machine, which the first phone would wait through. Make it while
  * nobody is waiting. This is not an encoder: nothing runs afterwards. */
+static GMutex dtls_lock;
+static GThread *dtls_thread;
+static gboolean dtls_started;
+
 static gpointer
 warm_up_dtls (gpointer data)
 {
@@ -984,13 +988,28 @@ warm_up_dtls (gpointer data)
 static void
 warm_up_dtls_once (void)
 {
-  static gsize started = 0;
-
-  if (g_once_init_enter (&started))
+  g_mutex_lock (&dtls_lock);
+  if (!dtls_started)
     {
-      g_thread_unref (g_thread_new ("on-air-dtls-key", warm_up_dtls, NULL));
-      g_once_init_leave (&started, 1);
+      dtls_started = TRUE;
+      dtls_thread = g_thread_new ("on-air-dtls-key", warm_up_dtls, NULL);
     }
+  g_mutex_unlock (&dtls_lock);
+}
+
+/* A process that exits while the key is being made crashes inside
+ * OpenSSL: whoever lets go of a server waits for it (once, at most about
+ * a second, and only right after the first start). */
+static void
+join_dtls_warm_up (void)
+{
+  GThread *thread;
+
+  g_mutex_lock (&dtls_lock);
+  thread = g_steal_pointer (&dtls_thread);
+  g_mutex_unlock (&dtls_lock);
+  if (thread != NULL)
+    g_thread_join (thread);
 }
 
 /* Early: before a body is read, refuse the ones we would never accept. */
@@ -1036,6 +1055,7 @@ on_air_server_dispose (GObject *object)
   OnAirServer *self = ON_AIR_SERVER (object);
 
   on_air_server_stop (self);
+  join_dtls_warm_up ();
   g_clear_signal_handler (&self->jpeg_handler, self->broadcast);
   g_clear_signal_handler (&self->mjpeg_removed_handler, self->broadcast);
   g_clear_object (&self->soup);
