@@ -18,6 +18,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 
 #include <gst/app/gstappsink.h>
@@ -188,7 +190,7 @@ make (const char *factory, GError **error)
 
   if (element == NULL)
     g_set_error (error, ON_AIR_ERROR, ON_AIR_ERROR_MISSING_ELEMENT,
-                 "The GStreamer element “%s” is not installed", factory);
+                 _("The GStreamer element “%s” is not installed"), factory);
   return element;
 }
 
@@ -392,7 +394,7 @@ make_h264_encoder (GError **error)
   else
     {
       g_set_error_literal (error, ON_AIR_ERROR, ON_AIR_ERROR_MISSING_ELEMENT,
-                           "No H.264 encoder is installed (x264enc or openh264enc)");
+                           _("No H.264 encoder is installed (x264enc or openh264enc)"));
       return NULL;
     }
   return enc;
@@ -1080,7 +1082,7 @@ build_test_source (OnAirBroadcast *self, GError **error)
 
   self->native = FMT_RAW;
   self->source_kind = "test";
-  set_description (self, "Test pattern");
+  set_description (self, _("Test pattern"));
   return TRUE;
 }
 
@@ -1219,7 +1221,7 @@ build_camera_source (OnAirBroadcast *self, GError **error)
   if (device == NULL && path == NULL)
     {
       g_set_error_literal (error, ON_AIR_ERROR, ON_AIR_ERROR_NO_CAMERA,
-                           "No camera was found");
+                           _("No camera was found"));
       return FALSE;
     }
 
@@ -1233,7 +1235,7 @@ build_camera_source (OnAirBroadcast *self, GError **error)
     }
   else
     {
-      g_autofree char *desc = g_strdup_printf ("Camera %s", path);
+      g_autofree char *desc = g_strdup_printf (_("Camera %s"), path);
 
       src = make ("v4l2src", error);
       if (src == NULL)
@@ -1249,7 +1251,7 @@ build_camera_source (OnAirBroadcast *self, GError **error)
   if (!gst_element_link (src, filter))
     {
       g_set_error (error, ON_AIR_ERROR, ON_AIR_ERROR_SOURCE_FAILED,
-                   "The camera offers no usable video format");
+                   _("The camera offers no usable video format"));
       return FALSE;
     }
   filter_src = gst_element_get_static_pad (filter, "src");
@@ -1275,26 +1277,26 @@ describe_error (OnAirBroadcast *self, GError *error)
 
       if (strstr (error->message, "Unauthorized") != NULL ||
           g_error_matches (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_AUTHORIZED))
-        return g_strdup_printf ("The network camera at %s refused the user name or password", location);
+        return g_strdup_printf (_("The network camera at %s refused the user name or password"), location);
       if (g_error_matches (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ_WRITE) ||
           g_error_matches (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ) ||
           g_error_matches (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ))
-        return g_strdup_printf ("The network camera at %s does not answer", location);
+        return g_strdup_printf (_("The network camera at %s does not answer"), location);
       if (g_error_matches (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND))
-        return g_strdup_printf ("The network camera at %s has no stream at that address", location);
-      return g_strdup_printf ("Cannot play the network camera at %s: %s", location, error->message);
+        return g_strdup_printf (_("The network camera at %s has no stream at that address"), location);
+      return g_strdup_printf (_("Cannot play the network camera at %s: %s"), location, error->message);
     }
   if (g_str_equal (kind, "camera") && on_air_source_spec_get_device (self->spec) != NULL &&
       g_error_matches (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND))
-    return g_strdup_printf ("No camera is connected at %s", on_air_source_spec_get_device (self->spec));
+    return g_strdup_printf (_("No camera is connected at %s"), on_air_source_spec_get_device (self->spec));
   if (g_str_equal (kind, "camera") && g_error_matches (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_BUSY))
-    return g_strdup_printf ("The camera “%s” is in use by another application",
+    return g_strdup_printf (_("The camera “%s” is in use by another application"),
                             self->description ? self->description : "");
   if (g_str_equal (kind, "camera"))
-    return g_strdup_printf ("The camera “%s” stopped: %s",
+    return g_strdup_printf (_("The camera “%s” stopped: %s"),
                             self->description ? self->description : "",
                             error->message);
-  return g_strdup_printf ("The video source stopped: %s", error->message);
+  return g_strdup_printf (_("The video source stopped: %s"), error->message);
 }
 
 static gboolean
@@ -1357,7 +1359,7 @@ bus_cb (GstBus *bus, GstMessage *message, gpointer user_data)
     case GST_MESSAGE_EOS:
       {
         g_autoptr(GError) error = g_error_new_literal (ON_AIR_ERROR, ON_AIR_ERROR_SOURCE_FAILED,
-                                                       "the stream ended");
+                                                       _("the stream ended"));
         g_autofree char *text = describe_error (self, error);
 
         fail_and_retry (self, text);
@@ -1398,10 +1400,10 @@ fps_tick (gpointer user_data)
       g_autofree char *text = NULL;
 
       if (g_strcmp0 (self->source_kind, "rtsp") == 0)
-        text = g_strdup_printf ("The network camera at %s stopped sending video",
+        text = g_strdup_printf (_("The network camera at %s stopped sending video"),
                                 on_air_source_spec_get_location (self->spec));
       else
-        text = g_strdup_printf ("“%s” stopped sending video", self->description);
+        text = g_strdup_printf (_("“%s” stopped sending video"), self->description);
 
       self->fps_source = 0;
       fail_and_retry (self, text);

@@ -11,6 +11,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 #include <sys/socket.h>
 
@@ -1206,7 +1208,7 @@ on_air_server_listen (OnAirServer *self, const char *address, guint port, GError
       if (inet == NULL)
         {
           g_set_error (error, ON_AIR_ERROR, ON_AIR_ERROR_LISTEN,
-                       "“%s” is not an IP address", address);
+                       _("“%s” is not an IP address"), address);
           return FALSE;
         }
       sockaddr = g_inet_socket_address_new (inet, port);
@@ -1217,10 +1219,10 @@ on_air_server_listen (OnAirServer *self, const char *address, guint port, GError
     {
       if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
         g_set_error (error, ON_AIR_ERROR, ON_AIR_ERROR_PORT_IN_USE,
-                     "Port %u is already in use by another program", port);
+                     _("Port %u is already in use by another program"), port);
       else
         g_set_error (error, ON_AIR_ERROR, ON_AIR_ERROR_LISTEN,
-                     "Cannot listen on port %u: %s", port, local_error->message);
+                     _("Cannot listen on port %u: %s"), port, local_error->message);
       return FALSE;
     }
 

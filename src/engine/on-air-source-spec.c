@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 
 #include "on-air-error.h"
@@ -55,7 +57,7 @@ parse_rtsp_uri (const char *text, GError **error)
   if (uri == NULL)
     {
       g_set_error_literal (error, ON_AIR_ERROR, ON_AIR_ERROR_INVALID_SOURCE,
-                           "Not a valid RTSP address (expected rtsp://host[:port]/path)");
+                           _("Not a valid RTSP address (expected rtsp://host[:port]/path)"));
       return NULL;
     }
   scheme = g_uri_get_scheme (uri);
@@ -64,13 +66,13 @@ parse_rtsp_uri (const char *text, GError **error)
       g_ascii_strcasecmp (scheme, "rtspt") != 0)
     {
       g_set_error_literal (error, ON_AIR_ERROR, ON_AIR_ERROR_INVALID_SOURCE,
-                           "Not an RTSP address (expected rtsp://…)");
+                           _("Not an RTSP address (expected rtsp://…)"));
       return NULL;
     }
   if (g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0')
     {
       g_set_error_literal (error, ON_AIR_ERROR, ON_AIR_ERROR_INVALID_SOURCE,
-                           "The RTSP address has no host");
+                           _("The RTSP address has no host"));
       return NULL;
     }
   return g_steal_pointer (&uri);
@@ -112,17 +114,17 @@ on_air_source_spec_parse (const char *text, GError **error)
   if (text == NULL || *text == '\0' || g_str_equal (text, "auto"))
     {
       spec->kind = ON_AIR_SOURCE_AUTO;
-      spec->description = g_strdup ("First camera, else test pattern");
+      spec->description = g_strdup (_("First camera, else test pattern"));
     }
   else if (g_str_equal (text, "test"))
     {
       spec->kind = ON_AIR_SOURCE_TEST;
-      spec->description = g_strdup ("Test pattern");
+      spec->description = g_strdup (_("Test pattern"));
     }
   else if (g_str_equal (text, "camera"))
     {
       spec->kind = ON_AIR_SOURCE_CAMERA;
-      spec->description = g_strdup ("First camera");
+      spec->description = g_strdup (_("First camera"));
     }
   else if (g_str_has_prefix (text, "v4l2://"))
     {
@@ -131,12 +133,12 @@ on_air_source_spec_parse (const char *text, GError **error)
       if (!is_video_device_path (path))
         {
           g_set_error (error, ON_AIR_ERROR, ON_AIR_ERROR_INVALID_SOURCE,
-                       "Not a camera device: expected v4l2:///dev/videoN");
+                       _("Not a camera device: expected v4l2:///dev/videoN"));
           return NULL;
         }
       spec->kind = ON_AIR_SOURCE_CAMERA;
       spec->device = g_strdup (path);
-      spec->description = g_strdup_printf ("Camera %s", path);
+      spec->description = g_strdup_printf (_("Camera %s"), path);
     }
   else if (g_ascii_strncasecmp (text, "rtsp", 4) == 0)
     {
@@ -155,8 +157,8 @@ on_air_source_spec_parse (const char *text, GError **error)
   else
     {
       g_set_error_literal (error, ON_AIR_ERROR, ON_AIR_ERROR_INVALID_SOURCE,
-                           "Unknown source: use auto, camera, v4l2:///dev/videoN, "
-                           "rtsp://host/path or test");
+                           _("Unknown source: use auto, camera, v4l2:///dev/videoN, "
+                           "rtsp://host/path or test"));
       return NULL;
     }
 
