@@ -36,22 +36,6 @@ spawn (GError **error, ...)
                             G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, error);
 }
 
-/* Reads the first stdout line (the viewer URL). */
-static char *
-read_url (GSubprocess *proc)
-{
-  g_autoptr(GDataInputStream) in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc));
-  g_autoptr(GError) error = NULL;
-  char *line;
-
-  g_filter_input_stream_set_close_base_stream (G_FILTER_INPUT_STREAM (in), FALSE);
-  line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, &error);
-
-  g_assert_no_error (error);
-  g_assert_nonnull (line);
-  return line;
-}
-
 static void
 wait_exit (GSubprocess *proc, int expected, char **err_text)
 {
@@ -80,7 +64,7 @@ test_serves_and_stops (void)
   const char *token;
 
   g_assert_no_error (error);
-  url = read_url (proc);
+  url = test_read_line (proc);
   g_test_message ("viewer URL: %s", url);
   g_assert_true (g_str_has_prefix (url, "http://127.0.0.1:"));
   uri = g_uri_parse (url, G_URI_FLAGS_NONE, &error);
@@ -166,7 +150,7 @@ test_no_token (void)
   g_autoptr(TestResponse) r = NULL;
 
   g_assert_no_error (error);
-  url = read_url (proc);
+  url = test_read_line (proc);
   g_assert_null (strstr (url, "token"));
   snapshot = g_strconcat (url, "snapshot.jpg", NULL);
   r = test_http ("GET", snapshot, NULL, NULL, 0, NULL);
@@ -188,7 +172,7 @@ test_quick_quit (void)
       g_autofree char *url = NULL;
 
       g_assert_no_error (error);
-      url = read_url (proc);
+      url = test_read_line (proc);
       g_subprocess_send_signal (proc, SIGTERM);
       wait_exit (proc, 0, NULL);
     }

@@ -156,6 +156,20 @@ test_response_free (TestResponse *r)
   g_free (r);
 }
 
+char *
+test_read_line (GSubprocess *proc)
+{
+  g_autoptr(GDataInputStream) in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc));
+  g_autoptr(GError) error = NULL;
+  char *line;
+
+  g_filter_input_stream_set_close_base_stream (G_FILTER_INPUT_STREAM (in), FALSE);
+  line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  return line;
+}
+
 gboolean
 test_bytes_have_jpeg (GBytes *bytes)
 {

@@ -52,6 +52,8 @@ TestResponse *test_http        (const char *method,
                                 const char *bearer);
 void          test_response_free (TestResponse *r);
 gboolean      test_bytes_have_jpeg (GBytes *bytes);
+/* The next line a child process prints on stdout (its stdout stays open). */
+char         *test_read_line    (GSubprocess *proc);
 /* Decodes @jpeg with GStreamer's jpegdec; returns FALSE if it does not. */
 gboolean      test_decode_jpeg  (GBytes *jpeg, int *width, int *height);
 /* Decodes @jpeg and reads On Air's time stamp off it. */

@@ -709,20 +709,6 @@ test_settings_restored (void)
 /* ---------------------------------------------------------------------- */
 /* the onair binary                                                       */
 
-static char *
-read_line (GSubprocess *proc)
-{
-  g_autoptr(GDataInputStream) in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc));
-  g_autoptr(GError) error = NULL;
-  char *line;
-
-  g_filter_input_stream_set_close_base_stream (G_FILTER_INPUT_STREAM (in), FALSE);
-  line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (line);
-  return line;
-}
-
 /* Children die with the test, even when an assertion ends it: nothing is
  * left for xvfb-run and dbus-run-session to wait for. */
 static void
@@ -808,7 +794,7 @@ test_dbus_actions (void)
   bus_proc = g_subprocess_launcher_spawn (bus_launcher, &error, "dbus-daemon", "--session", "--nofork",
                                           "--print-address=1", NULL);
   g_assert_no_error (error);
-  address = g_strstrip (read_line (bus_proc));
+  address = g_strstrip (test_read_line (bus_proc));
   bus = g_dbus_connection_new_for_address_sync (address,
                                                 G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
                                                 G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
@@ -828,7 +814,7 @@ test_dbus_actions (void)
   g_assert_true (test_wait_until (name_owned, &wait, 15000));
 
   gapplication_action (envp, "start-broadcast");
-  url = read_line (proc);
+  url = test_read_line (proc);
   g_test_message ("window's viewer URL: %s", url);
   uri = g_uri_parse (url, G_URI_FLAGS_ENCODED, &error);
   g_assert_no_error (error);
@@ -868,7 +854,7 @@ test_no_display_serves_headless (void)
   proc = g_subprocess_launcher_spawn (launcher, &error, onair_bin (),
                                       "--source", "test", "--port", "0", "--bind", "127.0.0.1", NULL);
   g_assert_no_error (error);
-  url = read_line (proc);
+  url = test_read_line (proc);
   g_assert_true (g_str_has_prefix (url, "http://127.0.0.1:"));
   /* It serves; and once it answers, its main loop (and SIGTERM handler) runs. */
   status_url = url_with_path (url, "/api/status");
