@@ -137,12 +137,6 @@ count_factory (OnAirBroadcast *broadcast, const char *name)
   return n;
 }
 
-static gboolean
-is_live (gpointer data)
-{
-  return on_air_broadcast_get_state (data) == ON_AIR_SOURCE_STATE_LIVE;
-}
-
 static void
 test_broadcast_jpeg (void)
 {
@@ -154,7 +148,7 @@ test_broadcast_jpeg (void)
 
   g_assert_true (on_air_broadcast_start (broadcast, &error));
   g_assert_no_error (error);
-  g_assert_true (test_wait_until (is_live, broadcast, 10000));
+  g_assert_true (test_broadcast_wait_state (broadcast, ON_AIR_SOURCE_STATE_LIVE, 10000));
   g_assert_true (on_air_broadcast_get_resolution (broadcast, &w, &h));
   g_assert_cmpint (w, ==, 1280);
   g_assert_cmpint (h, ==, 720);
@@ -272,16 +266,10 @@ test_auto_without_camera (void)
     }
   g_assert_true (on_air_broadcast_start (broadcast, &error));
   g_assert_no_error (error);
-  g_assert_true (test_wait_until (is_live, broadcast, 10000));
+  g_assert_true (test_broadcast_wait_state (broadcast, ON_AIR_SOURCE_STATE_LIVE, 10000));
   g_assert_cmpstr (on_air_broadcast_get_source_kind (broadcast), ==, "test");
   g_assert_cmpstr (on_air_broadcast_get_description (broadcast), ==, "Test pattern");
   on_air_broadcast_stop (broadcast);
-}
-
-static gboolean
-is_failed (gpointer data)
-{
-  return on_air_broadcast_get_state (data) == ON_AIR_SOURCE_STATE_FAILED;
 }
 
 static void
@@ -295,7 +283,7 @@ test_missing_camera (void)
   /* Not there: a clear failure, retried, never a crash. */
   started = on_air_broadcast_start (broadcast, &error);
   if (started)
-    g_assert_true (test_wait_until (is_failed, broadcast, 10000));
+    g_assert_true (test_broadcast_wait_state (broadcast, ON_AIR_SOURCE_STATE_FAILED, 10000));
   g_assert_cmpint (on_air_broadcast_get_state (broadcast), ==, ON_AIR_SOURCE_STATE_FAILED);
   g_test_message ("%s", on_air_broadcast_get_error_message (broadcast));
   g_assert_cmpstr (on_air_broadcast_get_error_message (broadcast), ==, "No camera is connected at /dev/video97");

@@ -104,13 +104,6 @@ test_passthrough (void)
   test_server_free (ts);
 }
 
-static gboolean
-is_failed (gpointer data)
-{
-  TestServer *ts = data;
-  return on_air_broadcast_get_state (ts->broadcast) == ON_AIR_SOURCE_STATE_FAILED;
-}
-
 static guint
 free_port (void)
 {
@@ -134,7 +127,7 @@ test_unreachable (void)
   g_autoptr(TestResponse) r = NULL;
   const char *message;
 
-  g_assert_true (test_wait_until (is_failed, ts, 15000));
+  g_assert_true (test_broadcast_wait_state (ts->broadcast, ON_AIR_SOURCE_STATE_FAILED, 15000));
   message = on_air_broadcast_get_error_message (ts->broadcast);
   g_test_message ("%s", message);
   g_assert_nonnull (strstr (message, "does not answer"));
@@ -163,19 +156,12 @@ test_wrong_password (void)
   TestServer *ts = test_server_new (url, TEST_TOKEN, 10);
   const char *message;
 
-  g_assert_true (test_wait_until (is_failed, ts, 15000));
+  g_assert_true (test_broadcast_wait_state (ts->broadcast, ON_AIR_SOURCE_STATE_FAILED, 15000));
   message = on_air_broadcast_get_error_message (ts->broadcast);
   g_test_message ("%s", message);
   g_assert_nonnull (strstr (message, "refused the user name or password"));
   g_assert_null (strstr (message, "wrong-guess"));
   test_server_free (ts);
-}
-
-static gboolean
-is_live (gpointer data)
-{
-  TestServer *ts = data;
-  return on_air_broadcast_get_state (ts->broadcast) == ON_AIR_SOURCE_STATE_LIVE;
 }
 
 static gboolean
@@ -196,13 +182,13 @@ test_camera_comes_back (void)
   g_autoptr(MjpegReader) before = NULL;
   g_autoptr(MjpegReader) after = NULL;
 
-  g_assert_true (test_wait_until (is_live, ts, 15000));
+  g_assert_true (test_server_wait_live (ts, 15000));
   before = mjpeg_reader_new (stream);
   g_assert_true (mjpeg_reader_wait_frames (before, 10, 15000));
 
   /* The camera drops off the network. */
   rtsp_fixture_free (camera);
-  g_assert_true (test_wait_until (is_failed, ts, 20000));
+  g_assert_true (test_broadcast_wait_state (ts->broadcast, ON_AIR_SOURCE_STATE_FAILED, 20000));
   g_test_message ("after the camera left: %s", on_air_broadcast_get_error_message (ts->broadcast));
   /* Its viewer is told (the stream ends) rather than left hanging. */
   g_assert_true (test_wait_until (reader_done, before, 5000));
@@ -210,7 +196,7 @@ test_camera_comes_back (void)
   /* It comes back on the same address: On Air is live again by itself. */
   camera = rtsp_fixture_new_on_port (port, NULL, NULL, &error);
   g_assert_no_error (error);
-  g_assert_true (test_wait_until (is_live, ts, 20000));
+  g_assert_true (test_server_wait_live (ts, 20000));
   after = mjpeg_reader_new (stream);
   g_assert_true (mjpeg_reader_wait_frames (after, 10, 15000));
 
@@ -229,13 +215,13 @@ test_frozen_camera (void)
   TestServer *ts = test_server_new (url, TEST_TOKEN, 10);
   gint64 start;
 
-  g_assert_true (test_wait_until (is_live, ts, 15000));
+  g_assert_true (test_server_wait_live (ts, 15000));
   test_spin (1500);
 
   /* The session stays up but no picture comes: a watchdog notices. */
   rtsp_fixture_set_stalled (camera, TRUE);
   start = g_get_monotonic_time ();
-  g_assert_true (test_wait_until (is_failed, ts, 15000));
+  g_assert_true (test_broadcast_wait_state (ts->broadcast, ON_AIR_SOURCE_STATE_FAILED, 15000));
   g_test_message ("frozen camera noticed after %" G_GINT64_FORMAT " ms: %s",
                   (g_get_monotonic_time () - start) / 1000,
                   on_air_broadcast_get_error_message (ts->broadcast));
@@ -243,7 +229,7 @@ test_frozen_camera (void)
 
   /* Unfrozen, the retry brings it back. */
   rtsp_fixture_set_stalled (camera, FALSE);
-  g_assert_true (test_wait_until (is_live, ts, 20000));
+  g_assert_true (test_server_wait_live (ts, 20000));
   test_server_free (ts);
 }
 

@@ -82,17 +82,31 @@ test_server_url (TestServer *ts, const char *path_and_query)
   return g_strconcat (ts->base, path_and_query, NULL);
 }
 
-static gboolean
-is_live (gpointer data)
+typedef struct
 {
-  TestServer *ts = data;
-  return on_air_broadcast_get_state (ts->broadcast) == ON_AIR_SOURCE_STATE_LIVE;
+  OnAirBroadcast *broadcast;
+  OnAirSourceState state;
+} StateWait;
+
+static gboolean
+in_state (gpointer data)
+{
+  StateWait *w = data;
+  return on_air_broadcast_get_state (w->broadcast) == w->state;
+}
+
+gboolean
+test_broadcast_wait_state (OnAirBroadcast *broadcast, OnAirSourceState state, guint timeout_ms)
+{
+  StateWait w = { broadcast, state };
+
+  return test_wait_until (in_state, &w, timeout_ms);
 }
 
 gboolean
 test_server_wait_live (TestServer *ts, guint timeout_ms)
 {
-  return test_wait_until (is_live, ts, timeout_ms);
+  return test_broadcast_wait_state (ts->broadcast, ON_AIR_SOURCE_STATE_LIVE, timeout_ms);
 }
 
 typedef struct

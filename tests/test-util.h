@@ -34,6 +34,8 @@ TestServer *test_server_new    (const char *source, const char *token, guint max
 void        test_server_free   (TestServer *ts);
 char       *test_server_url    (TestServer *ts, const char *path_and_query);
 gboolean    test_server_wait_live (TestServer *ts, guint timeout_ms);
+/* Waits until @broadcast is in @state. */
+gboolean    test_broadcast_wait_state (OnAirBroadcast *broadcast, OnAirSourceState state, guint timeout_ms);
 
 typedef struct
 {
