@@ -63,10 +63,23 @@ function initScript (mode) {
     first_at: 0,
     last_at: 0,
     latencies: [],
+    receive_latencies: [],
+    first_receive_ms: null,
     unreadable: 0,
     errors: [],
+    pcs: [],
   };
   window.__bench = bench;
+  if (mode === 'webrtc' && typeof window.RTCPeerConnection === 'function') {
+    // Keep a handle on the page's connection, for its receive statistics.
+    const Original = window.RTCPeerConnection;
+    window.RTCPeerConnection = class extends Original {
+      constructor (...args) {
+        super(...args);
+        bench.pcs.push(this);
+      }
+    };
+  }
   if (mode === 'mjpeg') {
     // A browser without WebRTC: the page must take its MJPEG path.
     delete window.RTCPeerConnection;
@@ -93,12 +106,14 @@ function initScript (mode) {
     return value >>> 0;
   }
 
-  function shown (source, stamp) {
+  function shown (source, stamp, receiveTime) {
     const now = performance.now();
     const wall = Date.now();
     if (bench.first_frame_ms === null) {
       bench.first_frame_ms = now;
       bench.first_at = now;
+      if (receiveTime !== undefined)
+        bench.first_receive_ms = receiveTime;
     }
     bench.frames++;
     bench.last_at = now;
@@ -109,16 +124,22 @@ function initScript (mode) {
     if (now - bench.first_at < 1000)
       return;
     // Signed difference modulo 2^32.
-    let d = (wall % 4294967296) - stamp;
-    if (d > 2147483647) d -= 4294967296;
-    if (d < -2147483648) d += 4294967296;
-    bench.latencies.push(d);
+    const since = (ms) => {
+      let d = (ms % 4294967296) - stamp;
+      if (d > 2147483647) d -= 4294967296;
+      if (d < -2147483648) d += 4294967296;
+      return d;
+    };
+    bench.latencies.push(since(wall));
+    // The last packet of the frame reached Chromium at receiveTime.
+    if (receiveTime !== undefined)
+      bench.receive_latencies.push(since(wall - (now - receiveTime)));
   }
 
   function watchVideo (video) {
-    const onFrame = () => {
+    const onFrame = (now, metadata) => {
       try {
-        shown(video, readStamp(video));
+        shown(video, readStamp(video), metadata && metadata.receiveTime);
       } catch (error) {
         bench.errors.push(String(error));
       }
@@ -198,9 +219,47 @@ async function main () {
     }
     if (!result.error)
       await page.waitForTimeout(args.seconds * 1000 + 1000);
+    // Where the WebRTC delay goes, from the receiver's own statistics.
+    const receiver = await page.evaluate(async () => {
+      const pc = window.__bench.pcs.filter((p) => p.connectionState !== 'closed').pop();
+      if (!pc)
+        return null;
+      const stats = await pc.getStats();
+      let inbound = null, pair = null;
+      stats.forEach((r) => {
+        if (r.type === 'inbound-rtp' && r.kind === 'video')
+          inbound = r;
+        if (r.type === 'candidate-pair' && r.nominated && r.state === 'succeeded')
+          pair = r;
+      });
+      if (!inbound)
+        return null;
+      const per = (total, count) => (count ? 1000 * total / count : null);
+      return {
+        codec_frames_decoded: inbound.framesDecoded,
+        frames_received: inbound.framesReceived,
+        frames_dropped: inbound.framesDropped,
+        packets_lost: inbound.packetsLost,
+        freeze_count: inbound.freezeCount,
+        jitter_buffer_ms: per(inbound.jitterBufferDelay, inbound.jitterBufferEmittedCount),
+        jitter_buffer_target_ms: per(inbound.jitterBufferTargetDelay, inbound.jitterBufferEmittedCount),
+        jitter_buffer_minimum_ms: per(inbound.jitterBufferMinimumDelay, inbound.jitterBufferEmittedCount),
+        assembly_ms: per(inbound.totalAssemblyTime, inbound.framesAssembledFromMultiplePackets),
+        decode_ms: per(inbound.totalDecodeTime, inbound.framesDecoded),
+        processing_ms: per(inbound.totalProcessingDelay, inbound.framesDecoded),
+        decoder: inbound.decoderImplementation,
+        round_trip_ms: pair && pair.currentRoundTripTime !== undefined ? 1000 * pair.currentRoundTripTime : null,
+      };
+    });
     const bench = await page.evaluate(() => {
       const nav = performance.getEntriesByType('navigation')[0];
-      return Object.assign({}, window.__bench, {
+      const resources = performance.getEntriesByType('resource').map((e) => ({
+        name: e.name.replace(/^.*\//, '').replace(/\?.*$/, ''),
+        start_ms: e.startTime,
+        first_byte_ms: e.responseStart,
+        end_ms: e.responseEnd,
+      }));
+      return Object.assign({}, window.__bench, { pcs: undefined, resources,
         dom_content_loaded_ms: nav ? nav.domContentLoadedEventEnd : null,
         load_ms: nav ? nav.loadEventEnd : null,
         status_text: document.getElementById('status') ? document.getElementById('status').textContent : '',
@@ -214,6 +273,7 @@ async function main () {
       });
     });
     const lat = bench.latencies.slice().sort((a, b) => a - b);
+    const rlat = bench.receive_latencies.slice().sort((a, b) => a - b);
     const span = (bench.last_at - bench.first_at) / 1000;
     Object.assign(result, {
       first_frame_ms: bench.first_frame_ms,
@@ -223,9 +283,15 @@ async function main () {
       fps: span > 0 ? (bench.frames - 1) / span : null,
       latency_ms: { p50: percentile(lat, 50), p95: percentile(lat, 95), min: lat[0] ?? null,
                     max: lat.length ? lat[lat.length - 1] : null, samples: lat.length },
+      // Stamp to the moment the frame's last packet arrived: the server and the network.
+      receive_latency_ms: rlat.length ? { p50: percentile(rlat, 50), p95: percentile(rlat, 95), samples: rlat.length } : null,
+      first_receive_ms: bench.first_receive_ms,
+      dom_content_loaded_ms: bench.dom_content_loaded_ms,
+      resources: bench.resources.slice(0, 12),
       unreadable: bench.unreadable,
       status_text: bench.status_text,
       video_size: bench.video_size,
+      receiver,
       page_errors: bench.errors.slice(0, 5),
       console: consoleLines.slice(0, 10),
     });

@@ -1,11 +1,19 @@
 /* onair-bench-whep: N WebRTC (WHEP) viewers in one process, for the benchmark
  *
- *   onair-bench-whep URL N SECONDS [--warmup S] [--hold] [--connect-timeout S]
+ *   onair-bench-whep URL N SECONDS [--warmup S] [--hold] [--connect-timeout S] [--full]
  *
- * Each viewer is its own recvonly webrtcbin (tests/whep-client.c) that
- * receives H.264 without decoding it and counts frames by the RTP marker
- * bit. Signalling is WHEP: POST the offer to URL's /whep, set the answer,
- * DELETE the Location when done. A ?token= in URL is sent as a Bearer token.
+ * Each viewer is its own recvonly webrtcbin: ICE, DTLS and RTCP as a
+ * browser does them. Frames are counted by the RTP marker bit, which SRTP
+ * leaves in the clear; by default the media packets are then dropped where
+ * they leave libnice, before SRTP decryption and the jitter buffer, so that
+ * fifty viewers cost the client a few percent of a core instead of most of
+ * one and leave the two cores to the server being measured. With --full
+ * they go the whole way through webrtcbin (decrypted, reordered) and are
+ * counted at its output, still without decoding.
+ *
+ * Signalling is WHEP: POST the offer (with every candidate) to URL's /whep,
+ * set the answer, DELETE the Location when done. A ?token= in URL is sent
+ * as a Bearer token.
  *
  * stdout carries JSON lines like onair-bench-mjpeg's: "connected",
  * "window_start", then "result" with the per-viewer fps. With --hold the
@@ -23,20 +31,294 @@
 #include <unistd.h>
 
 #include <gst/gst.h>
+#include <gst/rtp/rtp.h>
+#include <gst/sdp/sdp.h>
+#include <gst/webrtc/webrtc.h>
 #include <libsoup/soup.h>
 
-#include "whep-client.h"
+#include "on-air-webrtc-peer.h"
 
 #define DELETE_TIMEOUT_S 5
 
 typedef struct
 {
-  WhepViewer *viewer;
-  char       *location;  /* absolute URL of the session */
+  GstElement *pipeline;
+  GstElement *webrtcbin;
+  gboolean    full;
+  gboolean    tapped;     /* the probe on nicesrc is in place */
+  gssize      frames;     /* atomic */
+  gssize      dropped;    /* atomic: media packets dropped before SRTP */
+  char       *location;   /* absolute URL of the session */
   char       *error;
   guint64     frames_at_window;
   gint64      first_frame_us;
+  double      answer_ms;  /* POST /whep round trip */
 } Viewer;
+
+/* ---------------------------------------------------------------------- */
+/* counting                                                               */
+
+/* RFC 5761: an RTP packet's second byte, less the marker bit, is not in
+ * 64–95 (those are RTCP's packet types 192–223). RFC 7983: RTP and RTCP
+ * start with a byte in 128–191. */
+static gboolean
+is_rtp (const guint8 *data, gsize size)
+{
+  return size >= 12 && data[0] >= 128 && data[0] <= 191 &&
+         ((data[1] & 0x7f) < 64 || (data[1] & 0x7f) > 95);
+}
+
+/* Counts a frame for a media packet with the marker bit; TRUE if media. */
+static gboolean
+count_packet (Viewer *v, GstBuffer *buffer)
+{
+  GstMapInfo map;
+  gboolean media = FALSE;
+
+  if (!gst_buffer_map (buffer, &map, GST_MAP_READ))
+    return FALSE;
+  if (is_rtp (map.data, map.size))
+    {
+      media = TRUE;
+      if (map.data[1] & 0x80)
+        g_atomic_pointer_add (&v->frames, 1);
+    }
+  gst_buffer_unmap (buffer, &map);
+  return media;
+}
+
+static gboolean
+drop_media (GstBuffer **buffer, guint idx, gpointer user_data)
+{
+  Viewer *v = user_data;
+
+  if (count_packet (v, *buffer))
+    {
+      g_atomic_pointer_add (&v->dropped, 1);
+      gst_clear_buffer (buffer); /* removes it from the list */
+    }
+  return TRUE;
+}
+
+static GstPadProbeReturn
+transport_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  Viewer *v = user_data;
+
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER)
+    {
+      if (count_packet (v, GST_PAD_PROBE_INFO_BUFFER (info)))
+        {
+          g_atomic_pointer_add (&v->dropped, 1);
+          return GST_PAD_PROBE_DROP;
+        }
+      return GST_PAD_PROBE_OK;
+    }
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST)
+    {
+      GstBufferList *list = gst_buffer_list_make_writable (GST_PAD_PROBE_INFO_BUFFER_LIST (info));
+
+      GST_PAD_PROBE_INFO_DATA (info) = list;
+      gst_buffer_list_foreach (list, drop_media, v);
+      if (gst_buffer_list_length (list) == 0)
+        return GST_PAD_PROBE_DROP;
+    }
+  return GST_PAD_PROBE_OK;
+}
+
+/* Puts the probe on webrtcbin's nicesrc; FALSE while there is none yet. */
+static gboolean
+tap_transport (Viewer *v)
+{
+  g_autoptr(GstIterator) it = NULL;
+  GValue item = G_VALUE_INIT;
+
+  if (v->tapped)
+    return TRUE;
+  it = gst_bin_iterate_recurse (GST_BIN (v->webrtcbin));
+  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK)
+    {
+      GstElement *element = g_value_get_object (&item);
+      GstElementFactory *factory = gst_element_get_factory (element);
+
+      if (factory != NULL && g_str_equal (GST_OBJECT_NAME (factory), "nicesrc"))
+        {
+          g_autoptr(GstPad) pad = gst_element_get_static_pad (element, "src");
+
+          gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+                             transport_probe, v, NULL);
+          v->tapped = TRUE;
+        }
+      g_value_reset (&item);
+    }
+  g_value_unset (&item);
+  return v->tapped;
+}
+
+static GstPadProbeReturn
+output_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  Viewer *v = user_data;
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+
+  if (gst_rtp_buffer_map (GST_PAD_PROBE_INFO_BUFFER (info), GST_MAP_READ, &rtp))
+    {
+      if (gst_rtp_buffer_get_marker (&rtp))
+        g_atomic_pointer_add (&v->frames, 1);
+      gst_rtp_buffer_unmap (&rtp);
+    }
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+on_pad_added (GstElement *webrtcbin, GstPad *pad, gpointer user_data)
+{
+  Viewer *v = user_data;
+  GstElement *sink;
+  g_autoptr(GstPad) sink_pad = NULL;
+
+  if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC)
+    return;
+  sink = gst_element_factory_make ("fakesink", NULL);
+  g_object_set (sink, "sync", FALSE, "async", FALSE, NULL);
+  gst_bin_add (GST_BIN (v->pipeline), sink);
+  sink_pad = gst_element_get_static_pad (sink, "sink");
+  if (v->full)
+    gst_pad_add_probe (sink_pad, GST_PAD_PROBE_TYPE_BUFFER, output_probe, v, NULL);
+  gst_element_sync_state_with_parent (sink);
+  gst_pad_link (pad, sink_pad);
+}
+
+/* ---------------------------------------------------------------------- */
+/* one viewer                                                             */
+
+static void
+viewer_init (Viewer *v, gboolean full)
+{
+  g_autoptr(GstCaps) caps = NULL;
+  GstWebRTCRTPTransceiver *transceiver = NULL;
+
+  v->full = full;
+  v->pipeline = gst_object_ref_sink (gst_pipeline_new (NULL));
+  v->webrtcbin = gst_element_factory_make ("webrtcbin", NULL);
+  if (v->webrtcbin == NULL)
+    {
+      g_printerr ("onair-bench-whep: webrtcbin is missing (gstreamer1.0-plugins-bad, gstreamer1.0-nice)\n");
+      exit (1);
+    }
+  gst_util_set_object_arg (G_OBJECT (v->webrtcbin), "bundle-policy", "max-bundle");
+  on_air_webrtcbin_disable_upnp (v->webrtcbin);
+  gst_bin_add (GST_BIN (v->pipeline), v->webrtcbin);
+  g_signal_connect (v->webrtcbin, "pad-added", G_CALLBACK (on_pad_added), v);
+
+  /* Constrained baseline, packetization-mode 1: what On Air's payloader
+   * group for these viewers is shared on. */
+  caps = gst_caps_from_string ("application/x-rtp,media=video,encoding-name=H264,clock-rate=90000,"
+                               "payload=96,packetization-mode=(string)1,"
+                               "profile-level-id=(string)42e01f");
+  g_signal_emit_by_name (v->webrtcbin, "add-transceiver",
+                         GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY, caps, &transceiver);
+  gst_clear_object (&transceiver);
+  gst_element_set_state (v->pipeline, GST_STATE_PLAYING);
+}
+
+static GstWebRTCSessionDescription *
+promise_description (GstPromise *promise, const char *field)
+{
+  GstWebRTCSessionDescription *desc = NULL;
+  const GstStructure *reply;
+
+  gst_promise_wait (promise);
+  reply = gst_promise_get_reply (promise);
+  if (reply != NULL && gst_structure_has_field (reply, field))
+    gst_structure_get (reply, field, GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &desc, NULL);
+  gst_promise_unref (promise);
+  return desc;
+}
+
+/* The offer with every candidate: ICE gathering is waited for. */
+static char *
+viewer_offer (Viewer *v, GError **error)
+{
+  GstPromise *promise = gst_promise_new ();
+  GstWebRTCSessionDescription *offer, *local = NULL;
+  GstWebRTCICEGatheringState gathering;
+  gint64 deadline;
+  char *text;
+
+  g_signal_emit_by_name (v->webrtcbin, "create-offer", NULL, promise);
+  offer = promise_description (promise, "offer");
+  if (offer == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "webrtcbin made no offer");
+      return NULL;
+    }
+  promise = gst_promise_new ();
+  g_signal_emit_by_name (v->webrtcbin, "set-local-description", offer, promise);
+  gst_promise_wait (promise);
+  gst_promise_unref (promise);
+  gst_webrtc_session_description_free (offer);
+
+  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  for (;;)
+    {
+      g_object_get (v->webrtcbin, "ice-gathering-state", &gathering, NULL);
+      if (gathering == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE || g_get_monotonic_time () > deadline)
+        break;
+      g_usleep (1000);
+    }
+  g_object_get (v->webrtcbin, "local-description", &local, NULL);
+  text = gst_sdp_message_as_text (local->sdp);
+  gst_webrtc_session_description_free (local);
+  return text;
+}
+
+static gboolean
+viewer_answer (Viewer *v, const char *sdp, GError **error)
+{
+  GstSDPMessage *msg = NULL;
+  GstWebRTCSessionDescription *answer;
+  GstPromise *promise;
+
+  gst_sdp_message_new (&msg);
+  if (gst_sdp_message_parse_buffer ((const guint8 *) sdp, strlen (sdp), msg) != GST_SDP_OK)
+    {
+      gst_sdp_message_free (msg);
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "the answer is not SDP");
+      return FALSE;
+    }
+  answer = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_ANSWER, msg);
+  promise = gst_promise_new ();
+  g_signal_emit_by_name (v->webrtcbin, "set-remote-description", answer, promise);
+  gst_promise_wait (promise);
+  gst_promise_unref (promise);
+  gst_webrtc_session_description_free (answer);
+  /* Before the first media packet: the transport exists by now. */
+  if (!v->full)
+    tap_transport (v);
+  return TRUE;
+}
+
+static guint64
+viewer_frames (Viewer *v)
+{
+  if (v->webrtcbin == NULL)
+    return 0;
+  if (!v->full)
+    tap_transport (v);
+  return g_atomic_pointer_get (&v->frames);
+}
+
+static void
+viewer_clear (Viewer *v)
+{
+  if (v->pipeline != NULL)
+    {
+      gst_element_set_state (v->pipeline, GST_STATE_NULL);
+      gst_clear_object (&v->pipeline);
+      v->webrtcbin = NULL;
+    }
+}
 
 static void
 emit (GString *line)
@@ -76,7 +358,8 @@ new_message (const char *method, const char *url, const char *token)
 }
 
 static gboolean
-connect_viewer (SoupSession *session, GUri *base, const char *token, Viewer *v, GError **error)
+connect_viewer (SoupSession *session, GUri *base, const char *token, gboolean full, Viewer *v,
+                GError **error)
 {
   g_autofree char *offer = NULL;
   g_autofree char *answer = NULL;
@@ -86,9 +369,10 @@ connect_viewer (SoupSession *session, GUri *base, const char *token, Viewer *v, 
   g_autoptr(GBytes) body = NULL;
   g_autoptr(GBytes) request = NULL;
   const char *location;
+  gint64 t0;
 
-  v->viewer = whep_viewer_new ("H264", FALSE);
-  offer = whep_viewer_create_offer (v->viewer, error);
+  viewer_init (v, full);
+  offer = viewer_offer (v, error);
   if (offer == NULL)
     return FALSE;
 
@@ -99,7 +383,9 @@ connect_viewer (SoupSession *session, GUri *base, const char *token, Viewer *v, 
   msg = new_message ("POST", whep_url, token);
   request = g_bytes_new (offer, strlen (offer));
   soup_message_set_request_body_from_bytes (msg, "application/sdp", request);
+  t0 = g_get_monotonic_time ();
   body = soup_session_send_and_read (session, msg, NULL, error);
+  v->answer_ms = (g_get_monotonic_time () - t0) / 1000.0;
   if (body == NULL)
     return FALSE;
   if (soup_message_get_status (msg) != SOUP_STATUS_CREATED)
@@ -117,7 +403,7 @@ connect_viewer (SoupSession *session, GUri *base, const char *token, Viewer *v, 
         v->location = g_uri_to_string (loc);
     }
   answer = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
-  return whep_viewer_set_answer (v->viewer, answer, error);
+  return viewer_answer (v, answer, error);
 }
 
 /* Ends the session with DELETE; returns FALSE when the server did not
@@ -141,7 +427,7 @@ disconnect_viewer (SoupSession *session, const char *token, Viewer *v, gboolean 
       else if (soup_message_get_status (msg) != SOUP_STATUS_OK)
         g_printerr ("onair-bench-whep: DELETE %s answered %u\n", v->location, soup_message_get_status (msg));
     }
-  g_clear_pointer (&v->viewer, whep_viewer_free);
+  viewer_clear (v);
   return answered;
 }
 
@@ -157,14 +443,16 @@ main (int argc, char *argv[])
   g_autofree Viewer *viewers = NULL;
   g_autofree double *fps = NULL;
   g_autofree double *sorted = NULL;
+  g_autofree double *answer_ms = NULL;
   const char *token = NULL;
   double warmup = 3, connect_timeout = 15, seconds, span, cpu0;
-  gboolean hold = FALSE, server_answers = TRUE;
+  gboolean hold = FALSE, full = FALSE, server_answers = TRUE;
   g_autoptr(SoupSession) delete_session = NULL;
   GOptionEntry entries[] = {
     { "warmup", 0, 0, G_OPTION_ARG_DOUBLE, &warmup, "Seconds between the last first frame and the window", "S" },
     { "hold", 0, 0, G_OPTION_ARG_NONE, &hold, "Keep the viewers after the result until stdin closes", NULL },
     { "connect-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &connect_timeout, "Seconds to wait for every viewer's first frame", "S" },
+    { "full", 0, 0, G_OPTION_ARG_NONE, &full, "Media through all of webrtcbin (SRTP, jitter buffer), counted at its output", NULL },
     { NULL }
   };
   gint64 started, deadline, slowest = 0, t0, t1;
@@ -174,7 +462,7 @@ main (int argc, char *argv[])
   g_option_context_set_summary (context, "N WHEP viewers in one process; prints JSON lines.");
   if (!g_option_context_parse (context, &argc, &argv, &error) || argc != 4)
     {
-      g_printerr ("usage: onair-bench-whep URL N SECONDS [--warmup S] [--hold] [--connect-timeout S]%s%s\n",
+      g_printerr ("usage: onair-bench-whep URL N SECONDS [--warmup S] [--hold] [--connect-timeout S] [--full]%s%s\n",
                   error ? ": " : "", error ? error->message : "");
       return 2;
     }
@@ -199,13 +487,14 @@ main (int argc, char *argv[])
   viewers = g_new0 (Viewer, n);
   fps = g_new0 (double, n);
   sorted = g_new0 (double, n);
+  answer_ms = g_new0 (double, n);
 
   started = g_get_monotonic_time ();
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(GError) local = NULL;
 
-      if (connect_viewer (session, base, token, &viewers[i], &local))
+      if (connect_viewer (session, base, token, full, &viewers[i], &local))
         connected++;
       else
         viewers[i].error = g_strdup (local->message);
@@ -217,7 +506,7 @@ main (int argc, char *argv[])
     {
       receiving = 0;
       for (guint i = 0; i < n; i++)
-        if (viewers[i].error == NULL && whep_viewer_get_frames (viewers[i].viewer) > 0)
+        if (viewers[i].error == NULL && viewer_frames (&viewers[i]) > 0)
           {
             if (viewers[i].first_frame_us == 0)
               {
@@ -231,18 +520,22 @@ main (int argc, char *argv[])
     }
   while (receiving < connected && g_get_monotonic_time () < deadline);
 
+  for (guint i = 0; i < n; i++)
+    answer_ms[i] = viewers[i].answer_ms;
+  qsort (answer_ms, n, sizeof (double), compare_double);
   out = g_string_new (NULL);
   g_string_printf (out, "{\"event\":\"connected\",\"receiving\":%u,\"failed\":%u,\"slowest_first_frame_ms\":%.1f,"
-                   "\"signalling_s\":%.2f}",
+                   "\"signalling_s\":%.2f,\"answer_ms_median\":%.1f,\"answer_ms_max\":%.1f,\"mode\":\"%s\"}",
                    receiving, n - receiving, slowest / 1000.0,
-                   (g_get_monotonic_time () - started) / (double) G_USEC_PER_SEC);
+                   (g_get_monotonic_time () - started) / (double) G_USEC_PER_SEC,
+                   n % 2 ? answer_ms[n / 2] : (answer_ms[n / 2 - 1] + answer_ms[n / 2]) / 2,
+                   answer_ms[n - 1], full ? "full" : "transport");
   emit (out);
 
   g_usleep ((gulong) (warmup * G_USEC_PER_SEC));
   t0 = g_get_monotonic_time ();
   for (guint i = 0; i < n; i++)
-    if (viewers[i].viewer != NULL)
-      viewers[i].frames_at_window = whep_viewer_get_frames (viewers[i].viewer);
+    viewers[i].frames_at_window = viewer_frames (&viewers[i]);
   cpu0 = cpu_seconds ();
   g_string_assign (out, "{\"event\":\"window_start\"}");
   emit (out);
@@ -252,8 +545,7 @@ main (int argc, char *argv[])
   span = (t1 - t0) / (double) G_USEC_PER_SEC;
   for (guint i = 0; i < n; i++)
     {
-      fps[i] = viewers[i].viewer != NULL
-               ? (whep_viewer_get_frames (viewers[i].viewer) - viewers[i].frames_at_window) / span : 0;
+      fps[i] = (viewer_frames (&viewers[i]) - viewers[i].frames_at_window) / span;
       sorted[i] = fps[i];
       if (viewers[i].error == NULL && fps[i] == 0)
         stalled++;
