@@ -482,6 +482,8 @@ test_whep_connect (TestServer *ts, WhepViewer *viewer)
   answer = g_strndup (g_bytes_get_data (r->body, NULL), g_bytes_get_size (r->body));
   /* Non-trickle: every server candidate is in the answer. */
   g_assert_nonnull (strstr (answer, "a=candidate:"));
+  /* And it sends video (a failed match answers inactive or recvonly). */
+  g_assert_nonnull (strstr (answer, "a=sendonly"));
   whep_viewer_set_answer (viewer, answer, &error);
   g_assert_no_error (error);
   return g_strdup (location);

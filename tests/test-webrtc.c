@@ -206,6 +206,34 @@ test_delete_before_connecting (void)
   test_server_free (ts);
 }
 
+static void
+test_many_join_at_once (void)
+{
+  TestServer *ts = test_server_new ("test", TEST_TOKEN, 20);
+  WhepViewer *viewers[6];
+  char *locations[G_N_ELEMENTS (viewers)];
+
+  g_assert_true (test_server_wait_live (ts, 10000));
+  /* Joining a payloader that already runs, one after the other, quickly:
+   * each answer must send video, each viewer must play. */
+  for (guint i = 0; i < G_N_ELEMENTS (viewers); i++)
+    {
+      viewers[i] = whep_viewer_new ("H264", FALSE);
+      locations[i] = test_whep_connect (ts, viewers[i]);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (viewers); i++)
+    g_assert_true (test_whep_wait_frames (viewers[i], 30, 15000));
+  g_assert_cmpuint (count_viewers (ts, "webrtc"), ==, G_N_ELEMENTS (viewers));
+  g_assert_cmpuint (on_air_broadcast_count_encoders (ts->broadcast), ==, 1);
+
+  for (guint i = 0; i < G_N_ELEMENTS (viewers); i++)
+    {
+      whep_viewer_free (viewers[i]);
+      g_free (locations[i]);
+    }
+  test_server_free (ts);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -216,5 +244,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/webrtc/json-offer-vp8", test_json_offer_vp8);
   g_test_add_func ("/webrtc/vanished-viewer-removed", test_vanished_viewer_removed);
   g_test_add_func ("/webrtc/delete-before-connecting", test_delete_before_connecting);
+  g_test_add_func ("/webrtc/many-join-at-once", test_many_join_at_once);
   return g_test_run ();
 }

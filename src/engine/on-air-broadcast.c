@@ -166,6 +166,7 @@ enum {
   SIGNAL_PREVIEW_FRAME,
   SIGNAL_PIPELINE_RESET,
   SIGNAL_MJPEG_CLIENT_REMOVED,
+  SIGNAL_WEBRTC_VIEWER_ERROR,
   N_SIGNALS
 };
 
@@ -1335,6 +1336,22 @@ fail_and_retry (OnAirBroadcast *self, const char *message)
   set_state (self, ON_AIR_SOURCE_STATE_FAILED);
 }
 
+/* The viewer whose queue or webrtcbin (or anything inside it) is @object. */
+static OnAirRtpTap *
+find_tap_of (OnAirBroadcast *self, GstObject *object)
+{
+  for (guint i = 0; i < self->taps->len; i++)
+    {
+      OnAirRtpTap *tap = g_ptr_array_index (self->taps, i);
+
+      if (object == GST_OBJECT (tap->queue) ||
+          gst_object_has_as_ancestor (object, GST_OBJECT (tap->webrtcbin)) ||
+          object == GST_OBJECT (tap->webrtcbin))
+        return tap;
+    }
+  return NULL;
+}
+
 static gboolean
 bus_cb (GstBus *bus, GstMessage *message, gpointer user_data)
 {
@@ -1347,10 +1364,24 @@ bus_cb (GstBus *bus, GstMessage *message, gpointer user_data)
         g_autoptr(GError) error = NULL;
         g_autofree char *debug = NULL;
         g_autofree char *text = NULL;
+        OnAirRtpTap *tap;
 
         gst_message_parse_error (message, &error, &debug);
         g_debug ("Error from %s: %s (%s)", GST_OBJECT_NAME (GST_MESSAGE_SRC (message)),
                  error->message, debug ? debug : "");
+
+        /* One viewer's trouble ends that viewer, not the broadcast. */
+        tap = find_tap_of (self, GST_MESSAGE_SRC (message));
+        if (tap != NULL)
+          {
+            g_autoptr(GstElement) webrtcbin = gst_object_ref (tap->webrtcbin);
+
+            g_signal_emit (self, signals[SIGNAL_WEBRTC_VIEWER_ERROR], 0, webrtcbin);
+            /* Whoever owns it did not let go: let go here. */
+            if (find_tap_of (self, GST_OBJECT (webrtcbin)) != NULL)
+              on_air_broadcast_detach_webrtc (self, find_tap_of (self, GST_OBJECT (webrtcbin)));
+            return G_SOURCE_CONTINUE;
+          }
         text = describe_error (self, error);
         fail_and_retry (self, text);
         return G_SOURCE_REMOVE; /* the watch went with the pipeline */
@@ -1644,6 +1675,9 @@ on_air_broadcast_class_init (OnAirBroadcastClass *klass)
   signals[SIGNAL_MJPEG_CLIENT_REMOVED] =
     g_signal_new ("mjpeg-client-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_SOCKET);
+  signals[SIGNAL_WEBRTC_VIEWER_ERROR] =
+    g_signal_new ("webrtc-viewer-error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, GST_TYPE_ELEMENT);
   signals[SIGNAL_PIPELINE_RESET] =
     g_signal_new ("pipeline-reset", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
@@ -2097,6 +2131,30 @@ hold_until_open_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   return GST_PAD_PROBE_DROP;
 }
 
+/* webrtcbin compares H.264 profile-level-id as a string: the browser
+ * offers 42e01f, x264 makes 42c01f, both constrained baseline. If the
+ * stream's caps reach a viewer's webrtcbin before it answers, the answer
+ * carries no video. Without the field the offer's own value stands. */
+static GstPadProbeReturn
+relax_profile_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  GstCaps *caps;
+  GstCaps *relaxed;
+
+  if (GST_EVENT_TYPE (event) != GST_EVENT_CAPS)
+    return GST_PAD_PROBE_OK;
+  gst_event_parse_caps (event, &caps);
+  if (!gst_structure_has_field (gst_caps_get_structure (caps, 0), "profile-level-id"))
+    return GST_PAD_PROBE_OK;
+  relaxed = gst_caps_copy (caps);
+  gst_structure_remove_field (gst_caps_get_structure (relaxed, 0), "profile-level-id");
+  GST_PAD_PROBE_INFO_DATA (info) = gst_event_new_caps (relaxed);
+  gst_caps_unref (relaxed);
+  gst_event_unref (event);
+  return GST_PAD_PROBE_OK;
+}
+
 static void
 on_tap_overrun (GstElement *queue, gpointer user_data)
 {
@@ -2137,6 +2195,7 @@ on_air_broadcast_attach_webrtc (OnAirBroadcast *self, GstElement *webrtcbin, OnA
   webrtc_sink = gst_element_request_pad_simple (webrtcbin, "sink_%u");
   gst_pad_link (queue_src, webrtc_sink);
   gst_pad_add_probe (queue_src, GST_PAD_PROBE_TYPE_BUFFER, count_frames_probe, tap, NULL);
+  gst_pad_add_probe (queue_src, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, relax_profile_probe, NULL, NULL);
   gst_element_sync_state_with_parent (webrtcbin);
   gst_element_sync_state_with_parent (tap->queue);
 

@@ -48,6 +48,7 @@ struct _OnAirWebrtcPeer
   gint64          answered_at;
   gint64          offered_at;
   gulong          reset_handler;
+  gulong          error_handler;
 };
 
 G_DEFINE_FINAL_TYPE (OnAirWebrtcPeer, on_air_webrtc_peer, G_TYPE_OBJECT)
@@ -596,6 +597,15 @@ on_remote_set (GstPromise *promise, gpointer user_data)
 }
 
 static void
+on_viewer_error (OnAirBroadcast *broadcast, GstElement *webrtcbin, gpointer user_data)
+{
+  OnAirWebrtcPeer *self = user_data;
+
+  if (webrtcbin == self->webrtcbin)
+    on_air_webrtc_peer_close (self);
+}
+
+static void
 on_pipeline_reset (OnAirBroadcast *broadcast, gpointer user_data)
 {
   on_air_webrtc_peer_close (user_data);
@@ -661,6 +671,8 @@ on_air_webrtc_peer_new (OnAirBroadcast *broadcast, const char *id)
   self->id = g_strdup (id);
   self->reset_handler = g_signal_connect_object (broadcast, "pipeline-reset",
                                                  G_CALLBACK (on_pipeline_reset), self, 0);
+  self->error_handler = g_signal_connect_object (broadcast, "webrtc-viewer-error",
+                                                 G_CALLBACK (on_viewer_error), self, 0);
   return self;
 }
 
@@ -797,6 +809,7 @@ on_air_webrtc_peer_close (OnAirWebrtcPeer *self)
                                             "The broadcast was interrupted"));
 
   g_clear_signal_handler (&self->reset_handler, self->broadcast);
+  g_clear_signal_handler (&self->error_handler, self->broadcast);
   if (self->webrtcbin != NULL)
     g_signal_handlers_disconnect_by_data (self->webrtcbin, self);
   if (self->tap != NULL)
