@@ -8,9 +8,13 @@ build="$top/_build"
 
 "$top/build-aux/install-deps.sh" || { echo "0 passed, 1 failed"; exit 1; }
 
-if [ -f "$top/tests/e2e/package-lock.json" ]; then
-  npm ci --prefix "$top/tests/e2e" --no-audit --no-fund --loglevel=error || { echo "0 passed, 1 failed"; exit 1; }
-fi
+# playwright-core for the browser tests and the benchmark's Chromium viewer
+# (it drives Debian's chromium; it never downloads a browser).
+for dir in tests/e2e bench; do
+  if [ -f "$top/$dir/package-lock.json" ]; then
+    npm ci --prefix "$top/$dir" --no-audit --no-fund --loglevel=error || { echo "0 passed, 1 failed"; exit 1; }
+  fi
+done
 
 rm -rf "$build"
 if ! meson setup "$build" "$top" >/dev/null || ! ninja -C "$build"; then
