@@ -20,6 +20,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include <malloc.h>
 #include <string.h>
 
 #include <gst/app/gstappsink.h>
@@ -2099,6 +2100,14 @@ group_release (OnAirBroadcast *self, RtpGroup *group)
   g_ptr_array_remove (self->groups, group);
   branch_free (self, group->branch);
   g_free (group);
+
+  /* Each webrtcbin allocates from its own threads, so glibc spreads them
+   * over many arenas and keeps what they freed: with 25 viewers leaving
+   * twice, private memory stayed at 37 then 40 MB (idle: 7); trimmed when
+   * the last WebRTC viewer goes, 32 then 32 MB. The rest is what the first
+   * viewer loads once (plugins, DTLS, ICE). */
+  if (self->groups->len == 0)
+    malloc_trim (0);
 }
 
 static GstPadProbeReturn
