@@ -382,6 +382,34 @@ start_part_body (Conn *conn)
     conn->part = PART_SCAN;
 }
 
+/* Appends the bytes up to and including the next LF to conn->line. Returns
+ * the completed line without its CR LF (free it), or NULL while the line
+ * goes on; a line over LINE_MAX_LEN closes the connection with @what. */
+static char *
+take_line (Conn *conn, const guint8 **data, gsize *len, const char *what)
+{
+  const guint8 *nl = memchr (*data, '\n', *len);
+  gsize take = nl ? (gsize) (nl - *data) + 1 : *len;
+  char *line;
+
+  g_string_append_len (conn->line, (const char *) *data, take);
+  *data += take;
+  *len -= take;
+  if (conn->line->len > LINE_MAX_LEN)
+    {
+      conn_close (conn, what);
+      return NULL;
+    }
+  if (nl == NULL)
+    return NULL;
+  g_string_truncate (conn->line, conn->line->len - 1);
+  if (conn->line->len > 0 && conn->line->str[conn->line->len - 1] == '\r')
+    g_string_truncate (conn->line, conn->line->len - 1);
+  line = g_strdup (conn->line->str);
+  g_string_truncate (conn->line, 0);
+  return line;
+}
+
 static void
 part_line (Conn *conn, const char *line)
 {
@@ -424,28 +452,10 @@ feed_multipart (Conn *conn, const guint8 *data, gsize len)
         case PART_PREAMBLE:
         case PART_HEADERS:
           {
-            const guint8 *nl = memchr (data, '\n', len);
-            gsize take = nl ? (gsize) (nl - data) + 1 : len;
+            g_autofree char *line = take_line (conn, &data, &len, "a part header line is too long");
 
-            g_string_append_len (conn->line, (const char *) data, take);
-            data += take;
-            len -= take;
-            if (conn->line->len > LINE_MAX_LEN)
-              {
-                conn_close (conn, "a part header line is too long");
-                return;
-              }
-            if (nl != NULL)
-              {
-                g_autofree char *line = NULL;
-
-                g_string_truncate (conn->line, conn->line->len - 1);
-                if (conn->line->len > 0 && conn->line->str[conn->line->len - 1] == '\r')
-                  g_string_truncate (conn->line, conn->line->len - 1);
-                line = g_strdup (conn->line->str);
-                g_string_truncate (conn->line, 0);
-                part_line (conn, line);
-              }
+            if (line != NULL)
+              part_line (conn, line);
           }
           break;
 
@@ -566,32 +576,23 @@ feed_body (Conn *conn, const guint8 *data, gsize len)
         case CHUNK_DATA_END:
         case CHUNK_TRAILER:
           {
-            const guint8 *nl = memchr (data, '\n', len);
-            gsize take = nl ? (gsize) (nl - data) + 1 : len;
+            g_autofree char *line = take_line (conn, &data, &len, "a chunk line is too long");
 
-            g_string_append_len (conn->line, (const char *) data, take);
-            data += take;
-            len -= take;
-            if (conn->line->len > LINE_MAX_LEN)
-              {
-                conn_close (conn, "a chunk line is too long");
-                return;
-              }
-            if (nl == NULL)
+            if (line == NULL)
               break;
             if (conn->chunk == CHUNK_DATA_END)
               conn->chunk = CHUNK_SIZE;
             else if (conn->chunk == CHUNK_TRAILER)
               {
-                if (conn->line->len <= 2)
+                if (line[0] == '\0')
                   conn_close (conn, "the stream ended");
               }
             else
               {
                 char *end = NULL;
-                guint64 size = g_ascii_strtoull (conn->line->str, &end, 16);
+                guint64 size = g_ascii_strtoull (line, &end, 16);
 
-                if (end == conn->line->str)
+                if (end == line)
                   conn_close (conn, "bad chunk size");
                 else if (size == 0)
                   conn->chunk = CHUNK_TRAILER;
@@ -601,7 +602,6 @@ feed_body (Conn *conn, const guint8 *data, gsize len)
                     conn->chunk_left = size;
                   }
               }
-            g_string_truncate (conn->line, 0);
           }
           break;
 
@@ -626,28 +626,10 @@ feed (Conn *conn, const guint8 *data, gsize len)
 {
   while (len > 0 && conn->alive && conn->http != HTTP_BODY)
     {
-      const guint8 *nl = memchr (data, '\n', len);
-      gsize take = nl ? (gsize) (nl - data) + 1 : len;
+      g_autofree char *line = take_line (conn, &data, &len, "a response header line is too long");
 
-      g_string_append_len (conn->line, (const char *) data, take);
-      data += take;
-      len -= take;
-      if (conn->line->len > LINE_MAX_LEN)
-        {
-          conn_close (conn, "a response header line is too long");
-          return;
-        }
-      if (nl != NULL)
-        {
-          g_autofree char *line = NULL;
-
-          g_string_truncate (conn->line, conn->line->len - 1);
-          if (conn->line->len > 0 && conn->line->str[conn->line->len - 1] == '\r')
-            g_string_truncate (conn->line, conn->line->len - 1);
-          line = g_strdup (conn->line->str);
-          g_string_truncate (conn->line, 0);
-          http_line (conn, line);
-        }
+      if (line != NULL)
+        http_line (conn, line);
     }
   if (len > 0 && conn->alive)
     feed_body (conn, data, len);
