@@ -33,6 +33,8 @@
 #include <gst/gst.h>
 #include <gst/rtp/rtp.h>
 #include <gst/sdp/sdp.h>
+
+#include "whep-client.h"
 #include <gst/webrtc/webrtc.h>
 #include <libsoup/soup.h>
 
@@ -222,77 +224,18 @@ viewer_init (Viewer *v, gboolean full)
   gst_element_set_state (v->pipeline, GST_STATE_PLAYING);
 }
 
-static GstWebRTCSessionDescription *
-promise_description (GstPromise *promise, const char *field)
-{
-  GstWebRTCSessionDescription *desc = NULL;
-  const GstStructure *reply;
-
-  gst_promise_wait (promise);
-  reply = gst_promise_get_reply (promise);
-  if (reply != NULL && gst_structure_has_field (reply, field))
-    gst_structure_get (reply, field, GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &desc, NULL);
-  gst_promise_unref (promise);
-  return desc;
-}
-
 /* The offer with every candidate: ICE gathering is waited for. */
 static char *
 viewer_offer (Viewer *v, GError **error)
 {
-  GstPromise *promise = gst_promise_new ();
-  GstWebRTCSessionDescription *offer, *local = NULL;
-  GstWebRTCICEGatheringState gathering;
-  gint64 deadline;
-  char *text;
-
-  g_signal_emit_by_name (v->webrtcbin, "create-offer", NULL, promise);
-  offer = promise_description (promise, "offer");
-  if (offer == NULL)
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "webrtcbin made no offer");
-      return NULL;
-    }
-  promise = gst_promise_new ();
-  g_signal_emit_by_name (v->webrtcbin, "set-local-description", offer, promise);
-  gst_promise_wait (promise);
-  gst_promise_unref (promise);
-  gst_webrtc_session_description_free (offer);
-
-  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-  for (;;)
-    {
-      g_object_get (v->webrtcbin, "ice-gathering-state", &gathering, NULL);
-      if (gathering == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE || g_get_monotonic_time () > deadline)
-        break;
-      g_usleep (1000);
-    }
-  g_object_get (v->webrtcbin, "local-description", &local, NULL);
-  text = gst_sdp_message_as_text (local->sdp);
-  gst_webrtc_session_description_free (local);
-  return text;
+  return whep_webrtcbin_create_offer (v->webrtcbin, error);
 }
 
 static gboolean
 viewer_answer (Viewer *v, const char *sdp, GError **error)
 {
-  GstSDPMessage *msg = NULL;
-  GstWebRTCSessionDescription *answer;
-  GstPromise *promise;
-
-  gst_sdp_message_new (&msg);
-  if (gst_sdp_message_parse_buffer ((const guint8 *) sdp, strlen (sdp), msg) != GST_SDP_OK)
-    {
-      gst_sdp_message_free (msg);
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "the answer is not SDP");
-      return FALSE;
-    }
-  answer = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_ANSWER, msg);
-  promise = gst_promise_new ();
-  g_signal_emit_by_name (v->webrtcbin, "set-remote-description", answer, promise);
-  gst_promise_wait (promise);
-  gst_promise_unref (promise);
-  gst_webrtc_session_description_free (answer);
+  if (!whep_webrtcbin_set_answer (v->webrtcbin, sdp, error))
+    return FALSE;
   /* Before the first media packet: the transport exists by now. */
   if (!v->full)
     tap_transport (v);

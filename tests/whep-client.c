@@ -138,6 +138,18 @@ whep_viewer_new (const char *codec, gboolean decode)
 char *
 whep_viewer_create_offer (WhepViewer *viewer, GError **error)
 {
+  return whep_webrtcbin_create_offer (viewer->webrtcbin, error);
+}
+
+gboolean
+whep_viewer_set_answer (WhepViewer *viewer, const char *sdp, GError **error)
+{
+  return whep_webrtcbin_set_answer (viewer->webrtcbin, sdp, error);
+}
+
+char *
+whep_webrtcbin_create_offer (GstElement *webrtcbin, GError **error)
+{
   GstPromise *promise = gst_promise_new ();
   GstWebRTCSessionDescription *offer = NULL;
   const GstStructure *reply;
@@ -146,7 +158,7 @@ whep_viewer_create_offer (WhepViewer *viewer, GError **error)
   gint64 deadline;
   char *text;
 
-  g_signal_emit_by_name (viewer->webrtcbin, "create-offer", NULL, promise);
+  g_signal_emit_by_name (webrtcbin, "create-offer", NULL, promise);
   gst_promise_wait (promise);
   reply = gst_promise_get_reply (promise);
   if (reply != NULL)
@@ -158,7 +170,7 @@ whep_viewer_create_offer (WhepViewer *viewer, GError **error)
       return NULL;
     }
   promise = gst_promise_new ();
-  g_signal_emit_by_name (viewer->webrtcbin, "set-local-description", offer, promise);
+  g_signal_emit_by_name (webrtcbin, "set-local-description", offer, promise);
   gst_promise_wait (promise);
   gst_promise_unref (promise);
   gst_webrtc_session_description_free (offer);
@@ -166,20 +178,20 @@ whep_viewer_create_offer (WhepViewer *viewer, GError **error)
   deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
   do
     {
-      g_object_get (viewer->webrtcbin, "ice-gathering-state", &gathering, NULL);
+      g_object_get (webrtcbin, "ice-gathering-state", &gathering, NULL);
       if (gathering != GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE)
         g_usleep (2000);
     }
   while (gathering != GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE && g_get_monotonic_time () < deadline);
 
-  g_object_get (viewer->webrtcbin, "local-description", &local, NULL);
+  g_object_get (webrtcbin, "local-description", &local, NULL);
   text = gst_sdp_message_as_text (local->sdp);
   gst_webrtc_session_description_free (local);
   return text;
 }
 
 gboolean
-whep_viewer_set_answer (WhepViewer *viewer, const char *sdp, GError **error)
+whep_webrtcbin_set_answer (GstElement *webrtcbin, const char *sdp, GError **error)
 {
   GstSDPMessage *msg = NULL;
   GstWebRTCSessionDescription *answer;
@@ -194,7 +206,7 @@ whep_viewer_set_answer (WhepViewer *viewer, const char *sdp, GError **error)
     }
   answer = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_ANSWER, msg);
   promise = gst_promise_new ();
-  g_signal_emit_by_name (viewer->webrtcbin, "set-remote-description", answer, promise);
+  g_signal_emit_by_name (webrtcbin, "set-remote-description", answer, promise);
   gst_promise_wait (promise);
   gst_promise_unref (promise);
   gst_webrtc_session_description_free (answer);
