@@ -10,14 +10,6 @@
 
 #include "test-util.h"
 
-static const char *
-onair_bin (void)
-{
-  const char *bin = g_getenv ("ONAIR_BIN");
-  g_assert_nonnull (bin);
-  return bin;
-}
-
 static GSubprocess *
 spawn (GError **error, ...)
 {
@@ -25,7 +17,7 @@ spawn (GError **error, ...)
   va_list ap;
   const char *arg;
 
-  g_ptr_array_add (argv, (char *) onair_bin ());
+  g_ptr_array_add (argv, (char *) test_onair_bin ());
   g_ptr_array_add (argv, "--headless");
   va_start (ap, error);
   while ((arg = va_arg (ap, const char *)) != NULL)

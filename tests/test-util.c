@@ -170,6 +170,15 @@ test_response_free (TestResponse *r)
   g_free (r);
 }
 
+const char *
+test_onair_bin (void)
+{
+  const char *bin = g_getenv ("ONAIR_BIN");
+
+  g_assert_nonnull (bin);
+  return bin;
+}
+
 char *
 test_read_line (GSubprocess *proc)
 {

@@ -54,6 +54,8 @@ TestResponse *test_http        (const char *method,
                                 const char *bearer);
 void          test_response_free (TestResponse *r);
 gboolean      test_bytes_have_jpeg (GBytes *bytes);
+/* The onair binary under test ($ONAIR_BIN, set by meson). */
+const char   *test_onair_bin    (void);
 /* The next line a child process prints on stdout (its stdout stays open). */
 char         *test_read_line    (GSubprocess *proc);
 /* Decodes @jpeg with GStreamer's jpegdec; returns FALSE if it does not. */

@@ -40,15 +40,6 @@ visible_page (void)
   return gtk_stack_get_visible_child_name (child ("preview_stack"));
 }
 
-static const char *
-onair_bin (void)
-{
-  const char *bin = g_getenv ("ONAIR_BIN");
-
-  g_assert_nonnull (bin);
-  return bin;
-}
-
 /* Finds a label under @widget whose text contains @needle. */
 static GtkWidget *
 find_label (GtkWidget *widget, const char *needle)
@@ -806,7 +797,7 @@ test_dbus_actions (void)
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   g_subprocess_launcher_set_environ (launcher, envp);
-  proc = g_subprocess_launcher_spawn (launcher, &error, onair_bin (),
+  proc = g_subprocess_launcher_spawn (launcher, &error, test_onair_bin (),
                                       "--source", "test", "--port", "0", "--bind", "127.0.0.1", NULL);
   g_assert_no_error (error);
 
@@ -851,7 +842,7 @@ test_no_display_serves_headless (void)
   g_subprocess_launcher_unsetenv (launcher, "DISPLAY");
   g_subprocess_launcher_unsetenv (launcher, "WAYLAND_DISPLAY");
   g_subprocess_launcher_unsetenv (launcher, "GDK_BACKEND");
-  proc = g_subprocess_launcher_spawn (launcher, &error, onair_bin (),
+  proc = g_subprocess_launcher_spawn (launcher, &error, test_onair_bin (),
                                       "--source", "test", "--port", "0", "--bind", "127.0.0.1", NULL);
   g_assert_no_error (error);
   url = test_read_line (proc);
