@@ -491,6 +491,9 @@ test_whep_connect (TestServer *ts, WhepViewer *viewer)
   answer = g_strndup (g_bytes_get_data (r->body, NULL), g_bytes_get_size (r->body));
   /* Non-trickle: every server candidate is in the answer. */
   g_assert_nonnull (strstr (answer, "a=candidate:"));
+  /* UDP only: no ICE-TCP listening ports per viewer. */
+  g_assert_null (strstr (answer, " TCP "));
+  g_assert_null (strstr (answer, " tcp "));
   /* And it sends video (a failed match answers inactive or recvonly). */
   g_assert_nonnull (strstr (answer, "a=sendonly"));
   whep_viewer_set_answer (viewer, answer, &error);

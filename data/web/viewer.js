@@ -201,6 +201,18 @@
     setStatus(state.everPlayed || state.retries > 0 ? 'Reconnecting…' : 'Connecting…',
               state.everPlayed ? 'reconnecting' : 'connecting');
 
+    if (state.mode === 'webrtc') {
+      // The offer does not wait for the status: a refused token or an
+      // unreachable server shows in the WHEP answer as well, and the
+      // round trip saved is part of the time to the first frame.
+      const s = startWebRTC();
+      loadStatus().then((info) => {
+        if (info === null && alive(s))
+          deny();
+      }, () => {});
+      return;
+    }
+
     // Holds the slot so a second start() makes this one stale.
     const probe = newSession('probe');
     let info;
@@ -218,10 +230,7 @@
       return;
     }
     state.session = null;
-    if (state.mode === 'webrtc')
-      startWebRTC();
-    else
-      startMjpeg();
+    startMjpeg();
   }
 
   function retry (reason) {
@@ -407,8 +416,14 @@
     }, 500));
   }
 
-  async function startWebRTC () {
+  /* Returns the new session at once; the rest runs on its own. */
+  function startWebRTC () {
     const s = newSession('webrtc');
+    negotiate(s);
+    return s;
+  }
+
+  async function negotiate (s) {
     img.hidden = true;
     video.hidden = false;
 

@@ -283,6 +283,23 @@ on_air_webrtcbin_disable_upnp (GstElement *webrtcbin)
     g_object_set (agent, "upnp", FALSE, NULL);
 }
 
+/* Host candidates over UDP only: phones on the LAN reach us over UDP, and
+ * ICE-TCP would listen on three more ports per viewer and lengthen the
+ * gathering every answer waits for. Where UDP does not get through, the
+ * page falls back to MJPEG, which is TCP. */
+static void
+disable_ice_tcp (GstElement *webrtcbin)
+{
+  g_autoptr(GObject) ice = NULL;
+  g_autoptr(GObject) agent = NULL;
+
+  g_object_get (webrtcbin, "ice-agent", &ice, NULL);
+  if (ice != NULL && g_object_class_find_property (G_OBJECT_GET_CLASS (ice), "agent"))
+    g_object_get (ice, "agent", &agent, NULL);
+  if (agent != NULL && g_object_class_find_property (G_OBJECT_GET_CLASS (agent), "ice-tcp"))
+    g_object_set (agent, "ice-tcp", FALSE, NULL);
+}
+
 static void
 run_on_main (OnAirWebrtcPeer *self, GSourceFunc func)
 {
@@ -757,6 +774,7 @@ on_air_webrtc_peer_answer_async (OnAirWebrtcPeer     *self,
   gst_object_ref_sink (self->webrtcbin);
   gst_util_set_object_arg (G_OBJECT (self->webrtcbin), "bundle-policy", "max-bundle");
   on_air_webrtcbin_disable_upnp (self->webrtcbin);
+  disable_ice_tcp (self->webrtcbin);
   g_signal_connect_object (self->webrtcbin, "notify::ice-gathering-state",
                            G_CALLBACK (on_ice_gathering_state), self, 0);
   g_signal_connect_object (self->webrtcbin, "notify::ice-connection-state",
