@@ -50,9 +50,12 @@ typedef struct
   gboolean    tapped;     /* the probe on nicesrc is in place */
   gssize      frames;     /* atomic */
   gssize      dropped;    /* atomic: media packets dropped before SRTP */
+  gssize      bytes;      /* atomic: their size on the wire (SRTP, without UDP/IP) */
   char       *location;   /* absolute URL of the session */
   char       *error;
   guint64     frames_at_window;
+  guint64     packets_at_window;
+  guint64     bytes_at_window;
   gint64      first_frame_us;
   double      answer_ms;  /* POST /whep round trip */
 } Viewer;
@@ -82,6 +85,7 @@ count_packet (Viewer *v, GstBuffer *buffer)
   if (is_rtp (map.data, map.size))
     {
       media = TRUE;
+      g_atomic_pointer_add (&v->bytes, map.size);
       if (map.data[1] & 0x80)
         g_atomic_pointer_add (&v->frames, 1);
     }
@@ -389,6 +393,7 @@ main (int argc, char *argv[])
   g_autofree double *answer_ms = NULL;
   const char *token = NULL;
   double warmup = 3, connect_timeout = 15, seconds, span, cpu0;
+  double packets = 0, bytes = 0;
   gboolean hold = FALSE, full = FALSE, server_answers = TRUE;
   g_autoptr(SoupSession) delete_session = NULL;
   GOptionEntry entries[] = {
@@ -478,7 +483,11 @@ main (int argc, char *argv[])
   g_usleep ((gulong) (warmup * G_USEC_PER_SEC));
   t0 = g_get_monotonic_time ();
   for (guint i = 0; i < n; i++)
-    viewers[i].frames_at_window = viewer_frames (&viewers[i]);
+    {
+      viewers[i].frames_at_window = viewer_frames (&viewers[i]);
+      viewers[i].packets_at_window = g_atomic_pointer_get (&viewers[i].dropped);
+      viewers[i].bytes_at_window = g_atomic_pointer_get (&viewers[i].bytes);
+    }
   cpu0 = cpu_seconds ();
   g_string_assign (out, "{\"event\":\"window_start\"}");
   emit (out);
@@ -489,6 +498,8 @@ main (int argc, char *argv[])
   for (guint i = 0; i < n; i++)
     {
       fps[i] = (viewer_frames (&viewers[i]) - viewers[i].frames_at_window) / span;
+      packets += (g_atomic_pointer_get (&viewers[i].dropped) - viewers[i].packets_at_window) / span;
+      bytes += (g_atomic_pointer_get (&viewers[i].bytes) - viewers[i].bytes_at_window) / span;
       sorted[i] = fps[i];
       if (viewers[i].error == NULL && fps[i] == 0)
         stalled++;
@@ -503,8 +514,14 @@ main (int argc, char *argv[])
                           sorted[0],
                           n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2,
                           sorted[n - 1]);
-  g_string_append_printf (out, ",\"client_cpu_percent\":%.1f,\"errors\":[",
+  g_string_append_printf (out, ",\"client_cpu_percent\":%.1f",
                           (cpu_seconds () - cpu0) / span * 100);
+  /* Media packets and bytes per second, mean over viewers (transport
+   * counting only: --full counts frames after webrtcbin). */
+  if (!full && connected > 0)
+    g_string_append_printf (out, ",\"packets_per_s\":%.1f,\"bytes_per_s\":%.0f",
+                            packets / connected, bytes / connected);
+  g_string_append (out, ",\"errors\":[");
   for (guint i = 0, k = 0; i < n; i++)
     if (viewers[i].error != NULL)
       {

@@ -319,7 +319,7 @@ class Bench:
 
     def resolve_programs(self):
         a = self.args
-        given = [a.onair, a.fixture, a.mjpeg_client, a.whep_client, a.camera_client]
+        given = [a.onair, a.fixture, a.mjpeg_client, a.whep_client, a.camera_client, a.plain, a.floor]
         if not all(given):
             build = os.path.abspath(a.build_dir or os.path.join(TOP, '_build'))
             if not os.path.exists(os.path.join(build, 'build.ninja')):
@@ -333,7 +333,9 @@ class Bench:
             a.mjpeg_client = a.mjpeg_client or os.path.join(build, 'bench', 'onair-bench-mjpeg')
             a.whep_client = a.whep_client or os.path.join(build, 'bench', 'onair-bench-whep')
             a.camera_client = a.camera_client or os.path.join(build, 'bench', 'onair-bench-camera')
-        for path in (a.onair, a.fixture, a.mjpeg_client, a.whep_client, a.camera_client):
+            a.plain = a.plain or os.path.join(build, 'bench', 'onair-bench-plain')
+            a.floor = a.floor or os.path.join(build, 'bench', 'onair-bench-floor')
+        for path in (a.onair, a.fixture, a.mjpeg_client, a.whep_client, a.camera_client, a.plain, a.floor):
             if not os.access(path, os.X_OK):
                 raise BenchError(f'{path} is not an executable')
 
@@ -462,7 +464,7 @@ class Bench:
             self.fail(f'{name}: the client exited with status {code} (see {c.log_path})')
 
         for key in ('fps', 'fps_min', 'fps_median', 'fps_max', 'open', 'failed', 'stalled', 'errors',
-                    'latency_ms', 'client_cpu_percent', 'mbit_s'):
+                    'latency_ms', 'client_cpu_percent', 'mbit_s', 'packets_per_s', 'bytes_per_s'):
             if key in result:
                 step[key] = result[key]
         receiving = sum(1 for f in result.get('fps', []) if f > 0)
@@ -579,6 +581,58 @@ class Bench:
             elif code != 0:
                 self.fail(f'onair ({key}) exited with status {code} on SIGTERM (see {server.log_path})')
         return res
+
+    # ---------------- what a WebRTC viewer costs elsewhere
+
+    def run_plain(self):
+        """The textbook fan-out (gst-examples): a payloader and a webrtcbin
+        per viewer behind a tee of the camera's H.264, same client."""
+        log('Plain GStreamer fan-out (a payloader and a webrtcbin per viewer), source rtsp')
+        env = dict(os.environ, GST_REGISTRY_UPDATE='no')
+        server = Child('plain', [self.args.plain, self.rtsp_url], self.logs, env=env)
+        res = {'source': self.rtsp_url, 'webrtc': []}
+        try:
+            url = server.next_line(20)
+            if not url or not url.startswith('http://'):
+                raise BenchError(f'onair-bench-plain printed {url!r}, not its URL')
+            status_url = url + 'api/status'
+            time.sleep(1.0)
+            for n in self.cfg['webrtc_counts']:
+                step = self.run_clients('webrtc', url, n, server.pid)
+                if not wait_until(lambda: http_json(status_url)['webrtc_viewers'] == 0, 20):
+                    self.fail(f'plain {n}: viewers still there 20 s after they left')
+                res['webrtc'].append(step)
+        finally:
+            code, in_time = server.stop(10)
+            res['exit_status'] = code
+        return res
+
+    def measure_floor(self):
+        """SRTP and one UDP send per packet, alone: what no WebRTC server can
+        share between viewers, at the packet rate and size the RTSP viewers
+        received."""
+        rtsp = self.results['sources'].get('rtsp') or {}
+        top = (rtsp.get('webrtc') or [{}])[-1]
+        rate, size = top.get('packets_per_s'), None
+        if rate and top.get('bytes_per_s'):
+            size = int(round(top['bytes_per_s'] / rate)) - 10  # less the SRTP tag: the RTP packet
+        argv = [self.args.floor, '--viewers', top.get('viewers') or 20,
+                '--seconds', self.cfg['window']]
+        if rate:
+            argv += ['--packets-per-s', f'{rate:.1f}', '--size', max(12, min(1500, size))]
+        c = Child('floor', argv, self.logs)
+        line = c.next_line(self.cfg['window'] + 60)
+        code = c.wait(10)
+        try:
+            r = json.loads(line or '')
+        except ValueError:
+            r = {}
+        if code != 0 or 'floor_us' not in r:
+            self.fail(f'onair-bench-floor: no result (exit status {code}, see {c.log_path})')
+            return None
+        log(f'  floor: SRTP {fnum(r["srtp_us"])} µs + UDP send {fnum(r["udp_us"])} µs per packet = '
+            f'{fnum(r["floor_percent_per_viewer"], 3)} % of a core per viewer at {fnum(r["packets_per_s"], 0)} packets/s')
+        return r
 
     # ---------------- the tutorial
 
@@ -712,10 +766,55 @@ class Bench:
             ratios['marginal_cpu'] = tm / om if tm is not None and om is not None and om > 0 else None
             ratios['on_air_marginal_cpu'] = om
             self.results['ratios'] = ratios
+        self.derive_webrtc_floors(targets)
         self.results['targets'] = targets
         if quick:
             for t in targets:
                 t['note'] = (t['note'] + '; ' if t['note'] else '') + 'quick run: indicative only'
+
+    def derive_webrtc_floors(self, targets):
+        """Puts the WebRTC figures beside what bounds them from below."""
+        cost = {}
+        rtsp = self.results['sources'].get('rtsp') or {}
+        plain = self.results.get('plain')
+        floor = self.results.get('floor')
+        cost['on_air_marginal_cpu'] = (rtsp.get('derived') or {}).get('webrtc_marginal_cpu')
+        if plain and plain['webrtc']:
+            cost['plain_marginal_cpu'] = self.marginal(plain['webrtc'])
+            cost['plain_viewers'] = plain['webrtc'][-1]['viewers']
+            cost['plain_fps_min'] = plain['webrtc'][-1].get('fps_min')
+        if floor:
+            rate = floor['packets_per_s']
+            cost.update(packets_per_s=rate, packet_bytes=floor['size'], srtp_us=floor['srtp_us'],
+                        udp_us=floor['udp_us'], srtp_percent=floor['srtp_us'] * rate / 1e4,
+                        udp_percent=floor['udp_us'] * rate / 1e4,
+                        floor_percent=floor['floor_percent_per_viewer'])
+        self.results['webrtc_cost'] = cost
+        for t in targets:
+            if 'WebRTC marginal CPU' in t['target']:
+                parts = []
+                if cost.get('plain_marginal_cpu') is not None:
+                    parts.append(f'plain GStreamer fan-out on the same camera: {fnum(cost["plain_marginal_cpu"], 2)}')
+                if cost.get('floor_percent') is not None:
+                    parts.append(f'floor, SRTP + one UDP send per packet alone: {fnum(cost["floor_percent"], 2)}')
+                if parts:
+                    t['note'] = '; '.join(([t['note']] if t['note'] else []) + parts)
+
+        # The pass-through path cannot show a frame sooner than the camera
+        # delivers it plus what Chromium itself takes from the last packet to
+        # the screen (shown − received, on the transcoded path).
+        cam = ((self.results.get('camera') or {}).get('latency_ms') or {}).get('p50')
+        test_c = ((self.results['sources'].get('test') or {}).get('chromium') or {}).get('webrtc') or {}
+        shown = (test_c.get('latency_ms') or {}).get('p50')
+        received = (test_c.get('receive_latency_ms') or {}).get('p50')
+        if cam is not None and shown is not None and received is not None:
+            cost['passthrough_latency_floor_ms'] = cam + (shown - received)
+            cost['chromium_display_ms'] = shown - received
+            for t in targets:
+                if t['target'].startswith('RTSP H.264: Chromium WebRTC latency'):
+                    t['note'] = ((t['note'] + '; ') if t['note'] else '') + (
+                        f'floor: the camera alone {fnum(cam, 0)} + Chromium from last packet to screen '
+                        f'{fnum(shown - received, 0)} (test pattern) = {fnum(cam + shown - received, 0)}')
 
     # ---------------- outputs
 
@@ -809,6 +908,22 @@ class Bench:
             out.extend(chromium_rows)
             out.append('')
 
+        cost = r.get('webrtc_cost') or {}
+        if cost.get('on_air_marginal_cpu') is not None:
+            out.append('What one more WebRTC viewer costs, % of one core, RTSP camera (H.264 passed through), '
+                       'same client:')
+            out.append('')
+            out.append('| On Air | plain GStreamer (a payloader and a webrtcbin per viewer) | '
+                       'floor: SRTP + one UDP send per packet, nothing else | of which SRTP / UDP | '
+                       'µs per packet SRTP / UDP | packets/s per viewer (bytes) |')
+            out.append('| ---: | ---: | ---: | ---: | ---: | ---: |')
+            out.append(f'| {fnum(cost.get("on_air_marginal_cpu"), 2)} | {fnum(cost.get("plain_marginal_cpu"), 2)}'
+                       f'{" (slowest " + fnum(cost.get("plain_fps_min")) + " fps at " + str(cost.get("plain_viewers")) + ")" if cost.get("plain_viewers") else ""} | '
+                       f'{fnum(cost.get("floor_percent"), 2)} | {fnum(cost.get("srtp_percent"), 2)} / {fnum(cost.get("udp_percent"), 2)} | '
+                       f'{fnum(cost.get("srtp_us"), 1)} / {fnum(cost.get("udp_us"), 1)} | '
+                       f'{fnum(cost.get("packets_per_s"), 0)} ({cost.get("packet_bytes", "–")}) |')
+            out.append('')
+
         if r.get('ratios'):
             ra = r['ratios']
             out.append('Tutorial ÷ On Air, same RTSP camera, MJPEG:')
@@ -858,6 +973,9 @@ class Bench:
                 if res[kind]:
                     series.append((f'On Air {kind.upper() if kind == "mjpeg" else "WebRTC"}, {label}', res[kind],
                                    '-' if kind == 'mjpeg' else '--'))
+        plain = self.results.get('plain')
+        if plain and plain['webrtc']:
+            series.append(('plain GStreamer WebRTC, RTSP', plain['webrtc'], '-.'))
         tut = self.results.get('tutorial')
         if tut and tut['mjpeg']:
             series.append(('tutorial MJPEG, RTSP', tut['mjpeg'], ':'))
@@ -910,6 +1028,12 @@ class Bench:
                     self.results['sources'][key] = self.run_source(key, sources[key])
                 except BenchError as e:
                     self.fail(f'{key}: {e}')
+            if 'rtsp' in self.results['sources'] and not self.args.no_plain:
+                try:
+                    self.results['plain'] = self.run_plain()
+                except BenchError as e:
+                    self.fail(f'plain GStreamer: {e}')
+            self.results['floor'] = self.measure_floor()
             if not self.args.no_tutorial:
                 try:
                     self.results['tutorial'] = self.run_tutorial()
@@ -956,12 +1080,15 @@ def main():
     p.add_argument('--mjpeg-client', help='onair-bench-mjpeg')
     p.add_argument('--whep-client', help='onair-bench-whep')
     p.add_argument('--camera-client', help='onair-bench-camera')
+    p.add_argument('--plain', help='onair-bench-plain (the plain GStreamer fan-out)')
+    p.add_argument('--floor', help='onair-bench-floor (SRTP and UDP per packet)')
     p.add_argument('--python', default='/usr/bin/python3', help="Python with Debian's flask and cv2")
     p.add_argument('--chromium', default='/usr/bin/chromium')
     p.add_argument('--sources', default='test,rtsp', help='comma-separated: test, rtsp')
     p.add_argument('--window', type=float, help='seconds measured per step')
     p.add_argument('--no-chromium', action='store_true')
     p.add_argument('--no-tutorial', action='store_true')
+    p.add_argument('--no-plain', action='store_true', help='skip the plain GStreamer fan-out')
     p.add_argument('--no-install', action='store_true', help='do not run npm ci for playwright-core')
     args = p.parse_args()
     args.sources = [s for s in args.sources.split(',') if s]
