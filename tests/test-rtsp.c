@@ -8,6 +8,7 @@
 #include <json-glib/json-glib.h>
 
 #include "fixtures/rtsp-fixture.h"
+#include "on-air-stamp.h"
 #include "test-util.h"
 #include "whep-client.h"
 
@@ -206,6 +207,61 @@ test_camera_comes_back (void)
   rtsp_fixture_free (camera);
 }
 
+/* An IP camera sends a keyframe every few seconds. A decoder started in
+ * between (the first MJPEG viewer, a snapshot, the preview) is primed with
+ * the GOP so far: its first picture is the camera's latest, at once, not
+ * the one after the next keyframe. */
+static void
+test_decoder_starts_mid_gop (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RtspFixture) camera = NULL;
+  g_autoptr(TestResponse) r = NULL;
+  g_autofree char *camera_url = NULL;
+  g_autofree char *snapshot = NULL;
+  TestServer *ts;
+  gint64 asked;
+  double waited_ms;
+  guint32 stamp, age;
+  int w = 0, h = 0;
+
+  /* A keyframe every 10 s, the first one when the stream starts. */
+  g_setenv ("RTSP_FIXTURE_LAUNCH",
+            "( videotestsrc is-live=true pattern=smpte horizontal-speed=4 "
+            "! video/x-raw,width=1280,height=720,framerate=30/1,format=I420 "
+            "! identity name=stamp ! valve name=valve "
+            "! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=300 bitrate=2500 threads=1 "
+            "! video/x-h264,profile=constrained-baseline "
+            "! rtph264pay name=pay0 pt=96 config-interval=-1 )", TRUE);
+  camera = rtsp_fixture_new (NULL, NULL, &error);
+  g_unsetenv ("RTSP_FIXTURE_LAUNCH");
+  g_assert_no_error (error);
+  camera_url = rtsp_fixture_get_url (camera, FALSE);
+  ts = test_server_new (camera_url, TEST_TOKEN, 10);
+  g_assert_true (test_server_wait_live (ts, 15000));
+  g_assert_cmpuint (on_air_broadcast_count_encoders (ts->broadcast), ==, 0);
+
+  /* Two seconds into the GOP, nothing decoding yet. */
+  test_spin (2000);
+  snapshot = test_server_url (ts, "/snapshot.jpg");
+  asked = g_get_monotonic_time ();
+  r = test_http ("GET", snapshot, NULL, NULL, 0, TEST_TOKEN);
+  waited_ms = (g_get_monotonic_time () - asked) / 1000.0;
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_true (test_decode_jpeg (r->body, &w, &h));
+  g_assert_cmpint (w, ==, 1280);
+  g_assert_cmpint (h, ==, 720);
+  g_assert_true (test_read_jpeg_stamp (r->body, &stamp));
+  age = on_air_stamp_now () - stamp;
+  g_test_message ("mid-GOP snapshot after %.0f ms, picture %u ms old", waited_ms, age);
+  /* Without priming: about 8 s, until the camera's next keyframe. */
+  g_assert_cmpfloat (waited_ms, <, 3000);
+  /* The picture is the camera's latest, not the GOP's first. */
+  g_assert_cmpuint (age, <, 1000);
+
+  test_server_free (ts);
+}
+
 static void
 test_frozen_camera (void)
 {
@@ -244,5 +300,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/rtsp/wrong-password", test_wrong_password);
   g_test_add_func ("/rtsp/camera-comes-back", test_camera_comes_back);
   g_test_add_func ("/rtsp/frozen-camera", test_frozen_camera);
+  g_test_add_func ("/rtsp/decoder-starts-mid-gop", test_decoder_starts_mid_gop);
   return g_test_run ();
 }
