@@ -35,8 +35,8 @@
 #include <libsoup/soup.h>
 
 #include "on-air-webrtc-peer.h"
+#include "whep-client.h"
 
-#define GATHER_TIMEOUT_S 5
 
 typedef struct
 {
@@ -46,9 +46,7 @@ typedef struct
   GstElement        *webrtcbin;
   GstPad            *tee_pad;
   SoupServerMessage *msg;           /* the POST until it is answered */
-  guint              gather_timeout;
-  int                answer_set;    /* atomic: the local description is set */
-  int                closed;        /* atomic */
+  gboolean           closed;
 } Viewer;
 
 static GMainLoop *loop;
@@ -84,12 +82,6 @@ viewer_unref (gpointer v)
 }
 
 static void
-viewer_closure_unref (gpointer v, GClosure *closure)
-{
-  viewer_unref (v);
-}
-
-static void
 respond (SoupServerMessage *msg, guint status, const char *type, const char *body)
 {
   soup_server_message_set_status (msg, status, NULL);
@@ -103,7 +95,6 @@ finish_request (Viewer *v, guint status, const char *type, const char *body)
 {
   g_autoptr(SoupServerMessage) msg = g_steal_pointer (&v->msg);
 
-  g_clear_handle_id (&v->gather_timeout, g_source_remove);
   if (msg == NULL)
     return;
   g_signal_handlers_disconnect_by_data (msg, v);
@@ -111,14 +102,12 @@ finish_request (Viewer *v, guint status, const char *type, const char *body)
   soup_server_message_unpause (msg);
 }
 
-static void on_ice_gathering_state (GObject *webrtcbin, GParamSpec *pspec, gpointer user_data);
-
 /* Main context: takes the viewer out of the pipeline. */
 static void
 viewer_remove (Viewer *v)
 {
   viewer_ref (v); /* the table may hold the last reference */
-  g_atomic_int_set (&v->closed, 1);
+  v->closed = TRUE;
   finish_request (v, SOUP_STATUS_INTERNAL_SERVER_ERROR, "text/plain", "The viewer left\n");
 
   gst_pad_unlink (v->tee_pad, GST_PAD_PEER (v->tee_pad));
@@ -128,71 +117,49 @@ viewer_remove (Viewer *v)
   gst_element_set_state (v->webrtcbin, GST_STATE_NULL);
   gst_element_set_state (v->pay, GST_STATE_NULL);
   gst_element_set_state (v->queue, GST_STATE_NULL);
-  g_signal_handlers_disconnect_by_func (v->webrtcbin, on_ice_gathering_state, v);
   gst_bin_remove_many (GST_BIN (pipeline), v->queue, v->pay, v->webrtcbin, NULL);
   g_hash_table_remove (viewers, v->id);
   viewer_unref (v);
 }
 
 /* ---------------------------------------------------------------------- */
-/* answering (main context)                                               */
+/* answering                                                              */
 
-static gboolean
-deliver_answer (gpointer user_data)
+/* A worker thread: webrtcbin's promises and ICE gathering, blocking. */
+static void
+answer_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
-  Viewer *v = user_data;
-  GstWebRTCSessionDescription *local = NULL;
-  g_autofree char *text = NULL;
+  Viewer *v = g_task_get_task_data (task);
+  const char *offer = g_object_get_data (G_OBJECT (task), "offer");
+  GError *error = NULL;
+  char *answer = whep_webrtcbin_answer (v->webrtcbin, offer, &error);
+
+  if (answer != NULL)
+    g_task_return_pointer (task, answer, g_free);
+  else
+    g_task_return_error (task, error);
+}
+
+/* Main context: the answer, with every candidate, goes to the POST. */
+static void
+answered (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Viewer *v = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+  g_autofree char *answer = g_task_propagate_pointer (G_TASK (result), &error);
   g_autofree char *location = NULL;
 
-  if (v->msg == NULL || g_atomic_int_get (&v->closed))
-    return G_SOURCE_REMOVE;
-
-  g_object_get (v->webrtcbin, "local-description", &local, NULL);
-  if (local == NULL)
+  if (v->closed || v->msg == NULL)
+    return;
+  if (answer == NULL)
     {
-      g_printerr ("onair-bench-plain: viewer %s: no local description\n", v->id);
+      g_printerr ("onair-bench-plain: viewer %s: %s\n", v->id, error->message);
       viewer_remove (v);
-      return G_SOURCE_REMOVE;
+      return;
     }
-  text = gst_sdp_message_as_text (local->sdp);
-  gst_webrtc_session_description_free (local);
-
   location = g_strdup_printf ("/whep/%s", v->id);
-  soup_message_headers_replace (soup_server_message_get_response_headers (v->msg),
-                                "Location", location);
-  finish_request (v, SOUP_STATUS_CREATED, "application/sdp", text);
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-gather_timed_out (gpointer user_data)
-{
-  Viewer *v = user_data;
-
-  v->gather_timeout = 0;
-  g_printerr ("onair-bench-plain: viewer %s: ICE gathering slow, answering anyway\n", v->id);
-  deliver_answer (v);
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-fail_on_main (gpointer user_data)
-{
-  Viewer *v = user_data;
-
-  if (!g_atomic_int_get (&v->closed))
-    {
-      g_printerr ("onair-bench-plain: viewer %s: no answer to the offer\n", v->id);
-      viewer_remove (v);
-    }
-  return G_SOURCE_REMOVE;
-}
-
-static void
-run_on_main (Viewer *v, GSourceFunc func)
-{
-  g_main_context_invoke_full (NULL, G_PRIORITY_DEFAULT, func, viewer_ref (v), viewer_unref);
+  soup_message_headers_replace (soup_server_message_get_response_headers (v->msg), "Location", location);
+  finish_request (v, SOUP_STATUS_CREATED, "application/sdp", answer);
 }
 
 static void
@@ -207,81 +174,6 @@ on_message_finished (SoupServerMessage *msg, gpointer user_data)
 }
 
 /* ---------------------------------------------------------------------- */
-/* webrtcbin threads                                                      */
-
-static void
-on_ice_gathering_state (GObject *webrtcbin, GParamSpec *pspec, gpointer user_data)
-{
-  Viewer *v = user_data;
-  GstWebRTCICEGatheringState state;
-
-  g_object_get (webrtcbin, "ice-gathering-state", &state, NULL);
-  if (state == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE && g_atomic_int_get (&v->answer_set))
-    run_on_main (v, deliver_answer);
-}
-
-static void
-on_answer_created (GstPromise *promise, gpointer user_data)
-{
-  Viewer *v = user_data;
-  GstWebRTCSessionDescription *answer = NULL;
-  const GstStructure *reply = NULL;
-  GstWebRTCICEGatheringState state;
-
-  if (gst_promise_wait (promise) == GST_PROMISE_RESULT_REPLIED)
-    reply = gst_promise_get_reply (promise);
-  if (reply != NULL)
-    gst_structure_get (reply, "answer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &answer, NULL);
-  gst_promise_unref (promise);
-  if (answer == NULL)
-    {
-      run_on_main (v, fail_on_main);
-      return;
-    }
-
-  g_signal_emit_by_name (v->webrtcbin, "set-local-description", answer, NULL);
-  gst_webrtc_session_description_free (answer);
-
-  g_atomic_int_set (&v->answer_set, 1);
-  g_object_get (v->webrtcbin, "ice-gathering-state", &state, NULL);
-  if (state == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE)
-    run_on_main (v, deliver_answer);
-}
-
-static void
-on_remote_set (GstPromise *promise, gpointer user_data)
-{
-  Viewer *v = user_data;
-  GstPromise *next;
-
-  gst_promise_unref (promise);
-  next = gst_promise_new_with_change_func (on_answer_created, viewer_ref (v), viewer_unref);
-  g_signal_emit_by_name (v->webrtcbin, "create-answer", NULL, next);
-}
-
-/* webrtcbin 1.22 compares H.264 profile-level-id as a string: x264 says
- * 42c01f, browsers offer 42e01f (both constrained baseline), and the answer
- * then has no video. Without the field, the offer's value stands. */
-static GstPadProbeReturn
-relax_profile_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
-{
-  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
-  GstCaps *caps;
-  g_autoptr(GstCaps) relaxed = NULL;
-
-  if (GST_EVENT_TYPE (event) != GST_EVENT_CAPS)
-    return GST_PAD_PROBE_OK;
-  gst_event_parse_caps (event, &caps);
-  if (!gst_structure_has_field (gst_caps_get_structure (caps, 0), "profile-level-id"))
-    return GST_PAD_PROBE_OK;
-  relaxed = gst_caps_copy (caps);
-  gst_structure_remove_field (gst_caps_get_structure (relaxed, 0), "profile-level-id");
-  GST_PAD_PROBE_INFO_DATA (info) = gst_event_new_caps (relaxed);
-  gst_event_unref (event);
-  return GST_PAD_PROBE_OK;
-}
-
-/* ---------------------------------------------------------------------- */
 /* HTTP (main context)                                                    */
 
 static void
@@ -293,8 +185,8 @@ handle_offer (SoupServerMessage *msg)
   g_autoptr(GstPad) pay_src = NULL;
   g_autoptr(GstPad) webrtc_sink = NULL;
   g_autoptr(GstPad) queue_sink = NULL;
+  g_autoptr(GTask) task = NULL;
   GstSDPMessage *offer;
-  GstWebRTCSessionDescription *desc;
   OnAirCodec codec;
   guint pt;
   Viewer *v;
@@ -317,6 +209,7 @@ handle_offer (SoupServerMessage *msg)
       respond (msg, SOUP_STATUS_BAD_REQUEST, "text/plain", text);
       return;
     }
+  gst_sdp_message_free (offer);
 
   v = g_rc_box_new0 (Viewer);
   v->id = g_strdup_printf ("%u", next_id++);
@@ -330,15 +223,12 @@ handle_offer (SoupServerMessage *msg)
   v->webrtcbin = gst_object_ref_sink (gst_element_factory_make ("webrtcbin", NULL));
   gst_util_set_object_arg (G_OBJECT (v->webrtcbin), "bundle-policy", "max-bundle");
   on_air_webrtcbin_disable_upnp (v->webrtcbin);
-  g_signal_connect_data (v->webrtcbin, "notify::ice-gathering-state",
-                         G_CALLBACK (on_ice_gathering_state), viewer_ref (v),
-                         viewer_closure_unref, 0);
   g_hash_table_insert (viewers, v->id, v);
 
   gst_bin_add_many (GST_BIN (pipeline), v->queue, v->pay, v->webrtcbin, NULL);
   gst_element_link (v->queue, v->pay);
   pay_src = gst_element_get_static_pad (v->pay, "src");
-  gst_pad_add_probe (pay_src, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, relax_profile_probe, NULL, NULL);
+  gst_pad_add_probe (pay_src, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_air_relax_h264_profile_probe, NULL, NULL);
   webrtc_sink = gst_element_request_pad_simple (v->webrtcbin, "sink_%u");
   gst_pad_link (pay_src, webrtc_sink);
   gst_element_sync_state_with_parent (v->webrtcbin);
@@ -351,12 +241,11 @@ handle_offer (SoupServerMessage *msg)
   v->msg = g_object_ref (msg);
   g_signal_connect (msg, "finished", G_CALLBACK (on_message_finished), v);
   soup_server_message_pause (msg);
-  v->gather_timeout = g_timeout_add_seconds (GATHER_TIMEOUT_S, gather_timed_out, v);
 
-  desc = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_OFFER, offer);
-  g_signal_emit_by_name (v->webrtcbin, "set-remote-description", desc,
-                         gst_promise_new_with_change_func (on_remote_set, viewer_ref (v), viewer_unref));
-  gst_webrtc_session_description_free (desc);
+  task = g_task_new (NULL, NULL, answered, NULL);
+  g_task_set_task_data (task, viewer_ref (v), viewer_unref);
+  g_object_set_data_full (G_OBJECT (task), "offer", g_strndup (body->data, body->length), g_free);
+  g_task_run_in_thread (task, answer_in_thread);
 }
 
 static void

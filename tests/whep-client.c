@@ -147,33 +147,20 @@ whep_viewer_set_answer (WhepViewer *viewer, const char *sdp, GError **error)
   return whep_webrtcbin_set_answer (viewer->webrtcbin, sdp, error);
 }
 
-char *
-whep_webrtcbin_create_offer (GstElement *webrtcbin, GError **error)
+/* Sets @desc as the local description and returns it as SDP text once ICE
+ * gathering is complete (at most 5 s), every candidate in it. */
+static char *
+set_local_and_gather (GstElement *webrtcbin, GstWebRTCSessionDescription *desc)
 {
   GstPromise *promise = gst_promise_new ();
-  GstWebRTCSessionDescription *offer = NULL;
-  const GstStructure *reply;
   GstWebRTCICEGatheringState gathering;
   GstWebRTCSessionDescription *local = NULL;
   gint64 deadline;
   char *text;
 
-  g_signal_emit_by_name (webrtcbin, "create-offer", NULL, promise);
-  gst_promise_wait (promise);
-  reply = gst_promise_get_reply (promise);
-  if (reply != NULL)
-    gst_structure_get (reply, "offer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &offer, NULL);
-  gst_promise_unref (promise);
-  if (offer == NULL)
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "No offer");
-      return NULL;
-    }
-  promise = gst_promise_new ();
-  g_signal_emit_by_name (webrtcbin, "set-local-description", offer, promise);
+  g_signal_emit_by_name (webrtcbin, "set-local-description", desc, promise);
   gst_promise_wait (promise);
   gst_promise_unref (promise);
-  gst_webrtc_session_description_free (offer);
 
   deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
   do
@@ -185,8 +172,83 @@ whep_webrtcbin_create_offer (GstElement *webrtcbin, GError **error)
   while (gathering != GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE && g_get_monotonic_time () < deadline);
 
   g_object_get (webrtcbin, "local-description", &local, NULL);
+  if (local == NULL)
+    return NULL;
   text = gst_sdp_message_as_text (local->sdp);
   gst_webrtc_session_description_free (local);
+  return text;
+}
+
+/* Emits @signal ("create-offer" or "create-answer") and returns the
+ * description in its reply's @field, or NULL. */
+static GstWebRTCSessionDescription *
+create_description (GstElement *webrtcbin, const char *signal, const char *field)
+{
+  GstPromise *promise = gst_promise_new ();
+  GstWebRTCSessionDescription *desc = NULL;
+  const GstStructure *reply;
+
+  g_signal_emit_by_name (webrtcbin, signal, NULL, promise);
+  gst_promise_wait (promise);
+  reply = gst_promise_get_reply (promise);
+  if (reply != NULL && gst_structure_has_field (reply, field))
+    gst_structure_get (reply, field, GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &desc, NULL);
+  gst_promise_unref (promise);
+  return desc;
+}
+
+char *
+whep_webrtcbin_create_offer (GstElement *webrtcbin, GError **error)
+{
+  GstWebRTCSessionDescription *offer = create_description (webrtcbin, "create-offer", "offer");
+  char *text;
+
+  if (offer == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "No offer");
+      return NULL;
+    }
+  text = set_local_and_gather (webrtcbin, offer);
+  gst_webrtc_session_description_free (offer);
+  if (text == NULL)
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "No local description");
+  return text;
+}
+
+char *
+whep_webrtcbin_answer (GstElement *webrtcbin, const char *offer_sdp, GError **error)
+{
+  GstSDPMessage *msg = NULL;
+  GstWebRTCSessionDescription *offer;
+  GstWebRTCSessionDescription *answer;
+  GstPromise *promise;
+  char *text;
+
+  gst_sdp_message_new (&msg);
+  if (gst_sdp_message_parse_buffer ((const guint8 *) offer_sdp, strlen (offer_sdp), msg) != GST_SDP_OK ||
+      gst_sdp_message_medias_len (msg) == 0)
+    {
+      gst_sdp_message_free (msg);
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "The body is not an SDP offer");
+      return NULL;
+    }
+  offer = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_OFFER, msg);
+  promise = gst_promise_new ();
+  g_signal_emit_by_name (webrtcbin, "set-remote-description", offer, promise);
+  gst_promise_wait (promise);
+  gst_promise_unref (promise);
+  gst_webrtc_session_description_free (offer);
+
+  answer = create_description (webrtcbin, "create-answer", "answer");
+  if (answer == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "No answer to this offer");
+      return NULL;
+    }
+  text = set_local_and_gather (webrtcbin, answer);
+  gst_webrtc_session_description_free (answer);
+  if (text == NULL)
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "No local description");
   return text;
 }
 

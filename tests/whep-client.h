@@ -22,13 +22,18 @@ gboolean    whep_viewer_set_answer   (WhepViewer  *viewer,
                                       GError     **error);
 guint64     whep_viewer_get_frames   (WhepViewer  *viewer);
 
-/* The signalling steps on any recvonly webrtcbin (the benchmark's viewers
- * build their own): the offer once ICE gathering completes, and applying
+/* The signalling steps on any webrtcbin (the benchmark's viewers build
+ * their own): the offer once ICE gathering completes, and applying
  * the answer. Both block on webrtcbin's promises. */
 char       *whep_webrtcbin_create_offer (GstElement  *webrtcbin,
                                          GError     **error);
 gboolean    whep_webrtcbin_set_answer   (GstElement  *webrtcbin,
                                          const char  *sdp,
+                                         GError     **error);
+/* The answering side (the benchmark's plain GStreamer server): applies the
+ * offer and returns the answer once ICE gathering completes. Blocks. */
+char       *whep_webrtcbin_answer       (GstElement  *webrtcbin,
+                                         const char  *offer_sdp,
                                          GError     **error);
 gboolean    whep_viewer_get_size     (WhepViewer  *viewer,
                                       int         *width,

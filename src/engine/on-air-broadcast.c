@@ -2288,8 +2288,8 @@ hold_until_open_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
  * offers 42e01f, x264 makes 42c01f, both constrained baseline. If the
  * stream's caps reach a viewer's webrtcbin before it answers, the answer
  * carries no video. Without the field the offer's own value stands. */
-static GstPadProbeReturn
-relax_profile_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+GstPadProbeReturn
+on_air_relax_h264_profile_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
   GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
   GstCaps *caps;
@@ -2348,7 +2348,7 @@ on_air_broadcast_attach_webrtc (OnAirBroadcast *self, GstElement *webrtcbin, OnA
   webrtc_sink = gst_element_request_pad_simple (webrtcbin, "sink_%u");
   gst_pad_link (queue_src, webrtc_sink);
   gst_pad_add_probe (queue_src, GST_PAD_PROBE_TYPE_BUFFER, count_frames_probe, tap, NULL);
-  gst_pad_add_probe (queue_src, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, relax_profile_probe, NULL, NULL);
+  gst_pad_add_probe (queue_src, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_air_relax_h264_profile_probe, NULL, NULL);
   gst_element_sync_state_with_parent (webrtcbin);
   gst_element_sync_state_with_parent (tap->queue);
 

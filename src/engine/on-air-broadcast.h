@@ -105,4 +105,12 @@ guint64           on_air_rtp_tap_get_frames_sent       (OnAirRtpTap     *tap);
 guint64           on_air_rtp_tap_get_frames_dropped    (OnAirRtpTap     *tap);
 void              on_air_broadcast_request_keyframe    (OnAirBroadcast  *self);
 
+/* A downstream event probe for RTP H.264 going into a webrtcbin: drops
+ * profile-level-id from the caps, which webrtcbin 1.22 compares with the
+ * browser's offer as a string (42c01f from x264, 42e01f offered: both
+ * constrained baseline), answering without video when they differ. */
+GstPadProbeReturn on_air_relax_h264_profile_probe      (GstPad          *pad,
+                                                        GstPadProbeInfo *info,
+                                                        gpointer         user_data);
+
 G_END_DECLS

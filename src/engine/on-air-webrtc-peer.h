@@ -43,10 +43,10 @@ void             on_air_webrtc_peer_answer_async    (OnAirWebrtcPeer     *self,
 char            *on_air_webrtc_peer_answer_finish   (OnAirWebrtcPeer     *self,
                                                      GAsyncResult        *result,
                                                      GError             **error);
-/* Leaves the pipeline; emits "closed" once. */
 /* Turns off libnice's UPnP port mapping on @webrtcbin's ICE agent. */
 void             on_air_webrtcbin_disable_upnp      (GstElement          *webrtcbin);
 
+/* Leaves the pipeline; emits "closed" once. */
 void             on_air_webrtc_peer_close           (OnAirWebrtcPeer     *self);
 
 G_END_DECLS
