@@ -123,18 +123,7 @@ enough_frames (gpointer data)
 static guint
 count_factory (OnAirBroadcast *broadcast, const char *name)
 {
-  g_autoptr(GstIterator) it = gst_bin_iterate_recurse (GST_BIN (on_air_broadcast_get_pipeline (broadcast)));
-  GValue v = G_VALUE_INIT;
-  guint n = 0;
-
-  while (gst_iterator_next (it, &v) == GST_ITERATOR_OK)
-    {
-      if (g_str_equal (GST_OBJECT_NAME (gst_element_get_factory (g_value_get_object (&v))), name))
-        n++;
-      g_value_reset (&v);
-    }
-  g_value_unset (&v);
-  return n;
+  return test_count_factory (on_air_broadcast_get_pipeline (broadcast), name);
 }
 
 static void

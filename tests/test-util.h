@@ -59,6 +59,8 @@ const char   *test_onair_bin    (void);
 /* The next line a child process prints on stdout (its stdout stays open). */
 char         *test_read_line    (GSubprocess *proc);
 /* Decodes @jpeg with GStreamer's jpegdec; returns FALSE if it does not. */
+/* Elements made by @factory anywhere in @bin. */
+guint         test_count_factory (GstElement *bin, const char *factory);
 gboolean      test_decode_jpeg  (GBytes *jpeg, int *width, int *height);
 /* Decodes @jpeg and reads On Air's time stamp off it. */
 gboolean      test_read_jpeg_stamp (GBytes *jpeg, guint32 *ms);

@@ -63,6 +63,12 @@ test_whep_two_viewers_share_encoder (void)
   g_assert_cmpuint (on_air_broadcast_count_encoders (ts->broadcast), ==, 1);
   g_assert_cmpuint (count_viewers (ts, "webrtc"), ==, 2);
 
+  /* webrtcbin's FEC and RED encoders, unused (the answer has neither) and
+   * splitting each frame's packet list into single packets, are linked
+   * around once a viewer is connected; the frames above went without. */
+  g_assert_cmpuint (test_count_factory (on_air_broadcast_get_pipeline (ts->broadcast), "rtpulpfecenc"), ==, 0);
+  g_assert_cmpuint (test_count_factory (on_air_broadcast_get_pipeline (ts->broadcast), "rtpredenc"), ==, 0);
+
   delete_url = test_server_url (ts, loc_a);
   r = test_http ("DELETE", delete_url, NULL, NULL, 0, TEST_TOKEN);
   g_assert_cmpuint (r->status, ==, 200);
