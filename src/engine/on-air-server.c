@@ -978,12 +978,28 @@ static GThread *dtls_thread;
 static gboolean dtls_started;
 
 static gpointer
-warm_up_dtls (gpointer data)
+warm_up_webrtc (gpointer data)
 {
+  /* What the first viewer's signalling would otherwise load on the main
+   * thread and wait for: the plugins of a WebRTC viewer's elements and of
+   * the video encoders (loaded, not instantiated). */
+  static const char * const plugins[] = {
+    "webrtcbin", "rtpbin", "nicesrc", "dtlssrtpenc", "srtpenc", "rtph264pay",
+    "rtpvp8pay", "rtpulpfecenc", "x264enc", "openh264enc", "vp8enc", "h264parse",
+    "avdec_h264",
+  };
   GstElement *dec = gst_element_factory_make ("dtlsdec", NULL);
 
   if (dec != NULL)
     gst_object_unref (gst_object_ref_sink (dec));
+  for (guint i = 0; i < G_N_ELEMENTS (plugins); i++)
+    {
+      g_autoptr(GstElementFactory) factory = gst_element_factory_find (plugins[i]);
+      g_autoptr(GstPluginFeature) loaded = NULL;
+
+      if (factory != NULL)
+        loaded = gst_plugin_feature_load (GST_PLUGIN_FEATURE (factory));
+    }
   return NULL;
 }
 
@@ -994,7 +1010,7 @@ warm_up_dtls_once (void)
   if (!dtls_started)
     {
       dtls_started = TRUE;
-      dtls_thread = g_thread_new ("on-air-dtls-key", warm_up_dtls, NULL);
+      dtls_thread = g_thread_new ("on-air-warm-up", warm_up_webrtc, NULL);
     }
   g_mutex_unlock (&dtls_lock);
 }
