@@ -10,6 +10,7 @@
 #include <gst/gst.h>
 #include <gtk/gtk.h>
 #include <locale.h>
+#include <malloc.h>
 #include <stdlib.h>
 
 #include "on-air-application.h"
@@ -86,6 +87,13 @@ main (int argc, char *argv[])
     { NULL }
   };
   int status;
+
+  /* Every WebRTC viewer brings a dozen threads; by default glibc gives
+   * threads up to 8 arenas per core and keeps what they freed there. With
+   * one per core, private memory after 25 viewers came and went four times
+   * levels off instead of growing (measured 36–45 MB against 46–58 MB and
+   * rising), at the same CPU per viewer. */
+  mallopt (M_ARENA_MAX, MAX (2, (int) g_get_num_processors ()));
 
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
