@@ -398,16 +398,22 @@ class Bench:
         self.rtsp_url = line
         log('RTSP camera at', line)
 
-    def measure_camera(self):
-        """The camera's own latency, decoded without On Air: the floor under
-        the pass-through path's figures."""
-        c = Child('camera-latency', [self.args.camera_client, self.rtsp_url, self.cfg['idle'] + 1], self.logs)
-        line = c.next_line(self.cfg['idle'] + 30)
+    def run_json(self, name, argv, timeout):
+        """Runs a program that prints one JSON line: (that object or {}, exit status, Child)."""
+        c = Child(name, argv, self.logs)
+        line = c.next_line(timeout)
         code = c.wait(10)
         try:
             r = json.loads(line or '')
         except ValueError:
             r = {}
+        return r, code, c
+
+    def measure_camera(self):
+        """The camera's own latency, decoded without On Air: the floor under
+        the pass-through path's figures."""
+        r, code, c = self.run_json('camera-latency', [self.args.camera_client, self.rtsp_url, self.cfg['idle'] + 1],
+                                   self.cfg['idle'] + 30)
         if code != 0 or not r.get('latency_ms', {}).get('samples'):
             self.fail(f'the RTSP camera alone: no readable time stamp (exit status {code}, see {c.log_path})')
         log(f'  camera alone (decoded without On Air): latency p50 {fnum(r.get("latency_ms", {}).get("p50"), 0)} ms')
@@ -625,13 +631,7 @@ class Bench:
                 '--seconds', self.cfg['window']]
         if rate:
             argv += ['--packets-per-s', f'{rate:.1f}', '--size', max(12, min(1500, size))]
-        c = Child('floor', argv, self.logs)
-        line = c.next_line(self.cfg['window'] + 60)
-        code = c.wait(10)
-        try:
-            r = json.loads(line or '')
-        except ValueError:
-            r = {}
+        r, code, c = self.run_json('floor', argv, self.cfg['window'] + 60)
         if code != 0 or 'floor_us' not in r:
             self.fail(f'onair-bench-floor: no result (exit status {code}, see {c.log_path})')
             return None

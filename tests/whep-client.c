@@ -147,10 +147,10 @@ whep_viewer_set_answer (WhepViewer *viewer, const char *sdp, GError **error)
   return whep_webrtcbin_set_answer (viewer->webrtcbin, sdp, error);
 }
 
-/* Sets @desc as the local description and returns it as SDP text once ICE
- * gathering is complete (at most 5 s), every candidate in it. */
+/* Sets @desc (consumed) as the local description and returns it as SDP
+ * text once ICE gathering is complete (at most 5 s), every candidate in it. */
 static char *
-set_local_and_gather (GstElement *webrtcbin, GstWebRTCSessionDescription *desc)
+set_local_and_gather (GstElement *webrtcbin, GstWebRTCSessionDescription *desc, GError **error)
 {
   GstPromise *promise = gst_promise_new ();
   GstWebRTCICEGatheringState gathering;
@@ -161,6 +161,7 @@ set_local_and_gather (GstElement *webrtcbin, GstWebRTCSessionDescription *desc)
   g_signal_emit_by_name (webrtcbin, "set-local-description", desc, promise);
   gst_promise_wait (promise);
   gst_promise_unref (promise);
+  gst_webrtc_session_description_free (desc);
 
   deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
   do
@@ -173,7 +174,10 @@ set_local_and_gather (GstElement *webrtcbin, GstWebRTCSessionDescription *desc)
 
   g_object_get (webrtcbin, "local-description", &local, NULL);
   if (local == NULL)
-    return NULL;
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "No local description");
+      return NULL;
+    }
   text = gst_sdp_message_as_text (local->sdp);
   gst_webrtc_session_description_free (local);
   return text;
@@ -201,18 +205,13 @@ char *
 whep_webrtcbin_create_offer (GstElement *webrtcbin, GError **error)
 {
   GstWebRTCSessionDescription *offer = create_description (webrtcbin, "create-offer", "offer");
-  char *text;
 
   if (offer == NULL)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "No offer");
       return NULL;
     }
-  text = set_local_and_gather (webrtcbin, offer);
-  gst_webrtc_session_description_free (offer);
-  if (text == NULL)
-    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "No local description");
-  return text;
+  return set_local_and_gather (webrtcbin, offer, error);
 }
 
 char *
@@ -222,7 +221,6 @@ whep_webrtcbin_answer (GstElement *webrtcbin, const char *offer_sdp, GError **er
   GstWebRTCSessionDescription *offer;
   GstWebRTCSessionDescription *answer;
   GstPromise *promise;
-  char *text;
 
   gst_sdp_message_new (&msg);
   if (gst_sdp_message_parse_buffer ((const guint8 *) offer_sdp, strlen (offer_sdp), msg) != GST_SDP_OK ||
@@ -245,11 +243,7 @@ whep_webrtcbin_answer (GstElement *webrtcbin, const char *offer_sdp, GError **er
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "No answer to this offer");
       return NULL;
     }
-  text = set_local_and_gather (webrtcbin, answer);
-  gst_webrtc_session_description_free (answer);
-  if (text == NULL)
-    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "No local description");
-  return text;
+  return set_local_and_gather (webrtcbin, answer, error);
 }
 
 gboolean

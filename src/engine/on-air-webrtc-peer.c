@@ -268,19 +268,34 @@ on_air_sdp_choose_video_codec (const GstSDPMessage *offer,
 /* ---------------------------------------------------------------------- */
 /* helpers                                                                */
 
-void
-on_air_webrtcbin_disable_upnp (GstElement *webrtcbin)
+/* libnice's NiceAgent behind @webrtcbin's ICE object, or NULL; a ref. */
+static GObject *
+nice_agent_of (GstElement *webrtcbin)
 {
   g_autoptr(GObject) ice = NULL;
-  g_autoptr(GObject) agent = NULL;
+  GObject *agent = NULL;
 
-  /* libnice would search the LAN for a UPnP router for every viewer:
-   * multicast noise and delay for nothing, as viewers are on the LAN. */
   g_object_get (webrtcbin, "ice-agent", &ice, NULL);
   if (ice != NULL && g_object_class_find_property (G_OBJECT_GET_CLASS (ice), "agent"))
     g_object_get (ice, "agent", &agent, NULL);
-  if (agent != NULL && g_object_class_find_property (G_OBJECT_GET_CLASS (agent), "upnp"))
-    g_object_set (agent, "upnp", FALSE, NULL);
+  return agent;
+}
+
+static void
+set_agent_flag (GstElement *webrtcbin, const char *property, gboolean value)
+{
+  g_autoptr(GObject) agent = nice_agent_of (webrtcbin);
+
+  if (agent != NULL && g_object_class_find_property (G_OBJECT_GET_CLASS (agent), property))
+    g_object_set (agent, property, value, NULL);
+}
+
+void
+on_air_webrtcbin_disable_upnp (GstElement *webrtcbin)
+{
+  /* libnice would search the LAN for a UPnP router for every viewer:
+   * multicast noise and delay for nothing, as viewers are on the LAN. */
+  set_agent_flag (webrtcbin, "upnp", FALSE);
 }
 
 /* Host candidates over UDP only: phones on the LAN reach us over UDP, and
@@ -290,14 +305,7 @@ on_air_webrtcbin_disable_upnp (GstElement *webrtcbin)
 static void
 disable_ice_tcp (GstElement *webrtcbin)
 {
-  g_autoptr(GObject) ice = NULL;
-  g_autoptr(GObject) agent = NULL;
-
-  g_object_get (webrtcbin, "ice-agent", &ice, NULL);
-  if (ice != NULL && g_object_class_find_property (G_OBJECT_GET_CLASS (ice), "agent"))
-    g_object_get (ice, "agent", &agent, NULL);
-  if (agent != NULL && g_object_class_find_property (G_OBJECT_GET_CLASS (agent), "ice-tcp"))
-    g_object_set (agent, "ice-tcp", FALSE, NULL);
+  set_agent_flag (webrtcbin, "ice-tcp", FALSE);
 }
 
 static void
