@@ -214,29 +214,39 @@ whep_webrtcbin_create_offer (GstElement *webrtcbin, GError **error)
   return set_local_and_gather (webrtcbin, offer, error);
 }
 
-char *
-whep_webrtcbin_answer (GstElement *webrtcbin, const char *offer_sdp, GError **error)
+/* Parses @sdp and applies it as the remote description of type @type. */
+static gboolean
+set_remote (GstElement *webrtcbin, const char *sdp, GstWebRTCSDPType type, GError **error)
 {
   GstSDPMessage *msg = NULL;
-  GstWebRTCSessionDescription *offer;
-  GstWebRTCSessionDescription *answer;
+  GstWebRTCSessionDescription *desc;
   GstPromise *promise;
 
   gst_sdp_message_new (&msg);
-  if (gst_sdp_message_parse_buffer ((const guint8 *) offer_sdp, strlen (offer_sdp), msg) != GST_SDP_OK ||
+  if (gst_sdp_message_parse_buffer ((const guint8 *) sdp, strlen (sdp), msg) != GST_SDP_OK ||
       gst_sdp_message_medias_len (msg) == 0)
     {
       gst_sdp_message_free (msg);
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "The body is not an SDP offer");
-      return NULL;
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "The body is not an SDP %s",
+                   type == GST_WEBRTC_SDP_TYPE_OFFER ? "offer" : "answer");
+      return FALSE;
     }
-  offer = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_OFFER, msg);
+  desc = gst_webrtc_session_description_new (type, msg);
   promise = gst_promise_new ();
-  g_signal_emit_by_name (webrtcbin, "set-remote-description", offer, promise);
+  g_signal_emit_by_name (webrtcbin, "set-remote-description", desc, promise);
   gst_promise_wait (promise);
   gst_promise_unref (promise);
-  gst_webrtc_session_description_free (offer);
+  gst_webrtc_session_description_free (desc);
+  return TRUE;
+}
 
+char *
+whep_webrtcbin_answer (GstElement *webrtcbin, const char *offer_sdp, GError **error)
+{
+  GstWebRTCSessionDescription *answer;
+
+  if (!set_remote (webrtcbin, offer_sdp, GST_WEBRTC_SDP_TYPE_OFFER, error))
+    return NULL;
   answer = create_description (webrtcbin, "create-answer", "answer");
   if (answer == NULL)
     {
@@ -249,24 +259,7 @@ whep_webrtcbin_answer (GstElement *webrtcbin, const char *offer_sdp, GError **er
 gboolean
 whep_webrtcbin_set_answer (GstElement *webrtcbin, const char *sdp, GError **error)
 {
-  GstSDPMessage *msg = NULL;
-  GstWebRTCSessionDescription *answer;
-  GstPromise *promise;
-
-  gst_sdp_message_new (&msg);
-  if (gst_sdp_message_parse_buffer ((const guint8 *) sdp, strlen (sdp), msg) != GST_SDP_OK)
-    {
-      gst_sdp_message_free (msg);
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "Bad answer");
-      return FALSE;
-    }
-  answer = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_ANSWER, msg);
-  promise = gst_promise_new ();
-  g_signal_emit_by_name (webrtcbin, "set-remote-description", answer, promise);
-  gst_promise_wait (promise);
-  gst_promise_unref (promise);
-  gst_webrtc_session_description_free (answer);
-  return TRUE;
+  return set_remote (webrtcbin, sdp, GST_WEBRTC_SDP_TYPE_ANSWER, error);
 }
 
 guint64
