@@ -86,19 +86,13 @@ static void
 test_port_in_use (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
-  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) addr = g_inet_socket_address_new (lo, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
+  guint held;
+  g_autoptr(GSocketListener) listener = test_hold_port (&held);
   g_autoptr(GSubprocess) proc = NULL;
-  g_autofree char *port = NULL;
+  g_autofree char *port = g_strdup_printf ("%u", held);
   g_autofree char *err = NULL;
   g_auto(GStrv) lines = NULL;
 
-  g_socket_listener_add_address (listener, addr, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
-                                 NULL, &bound, &error);
-  g_assert_no_error (error);
-  port = g_strdup_printf ("%u", g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
 
   proc = spawn (&error, "--source", "test", "--port", port, "--bind", "127.0.0.1", NULL);
   g_assert_no_error (error);

@@ -105,23 +105,10 @@ test_passthrough (void)
   test_server_free (ts);
 }
 
-static guint
-free_port (void)
-{
-  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, 0, NULL);
-  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-
-  g_assert_true (g_socket_bind (socket, any, TRUE, NULL));
-  bound = g_socket_get_local_address (socket, NULL);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-}
-
 static void
 test_unreachable (void)
 {
-  g_autofree char *url = g_strdup_printf ("rtsp://" USER ":" PASSWORD "@127.0.0.1:%u/cam", free_port ());
+  g_autofree char *url = g_strdup_printf ("rtsp://" USER ":" PASSWORD "@127.0.0.1:%u/cam", test_closed_port ());
   TestServer *ts = test_server_new (url, TEST_TOKEN, 10);
   g_autofree char *status = NULL;
   g_autofree char *snapshot = NULL;

@@ -540,3 +540,28 @@ test_count_factory (GstElement *bin, const char *factory)
   g_value_unset (&v);
   return n;
 }
+
+GSocketListener *
+test_hold_port (guint *port)
+{
+  GSocketListener *listener = g_socket_listener_new ();
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) addr = g_inet_socket_address_new (lo, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_socket_listener_add_address (listener, addr, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                                 NULL, &bound, &error);
+  g_assert_no_error (error);
+  *port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  return listener;
+}
+
+guint
+test_closed_port (void)
+{
+  guint port;
+  g_autoptr(GSocketListener) listener = test_hold_port (&port);
+
+  return port;
+}

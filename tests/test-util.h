@@ -59,6 +59,12 @@ const char   *test_onair_bin    (void);
 /* The next line a child process prints on stdout (its stdout stays open). */
 char         *test_read_line    (GSubprocess *proc);
 /* Decodes @jpeg with GStreamer's jpegdec; returns FALSE if it does not. */
+/* A TCP listener on 127.0.0.1 holding a free port (stored in @port):
+ * the port is in use until the listener is unreffed. */
+GSocketListener *test_hold_port (guint *port);
+/* A port on 127.0.0.1 nothing listens on (it was free a moment ago). */
+guint         test_closed_port  (void);
+
 /* Elements made by @factory anywhere in @bin. */
 guint         test_count_factory (GstElement *bin, const char *factory);
 gboolean      test_decode_jpeg  (GBytes *jpeg, int *width, int *height);

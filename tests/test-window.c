@@ -451,22 +451,14 @@ test_broadcast (void)
 static void
 test_port_in_use (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
-  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) addr = g_inet_socket_address_new (lo, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
+  guint port;
+  g_autoptr(GSocketListener) listener = test_hold_port (&port);
   g_autofree char *port_text = NULL;
   g_autofree char *decoded = NULL;
   g_autofree char *snapshot_url = NULL;
   g_autoptr(TestResponse) snapshot = NULL;
   LabelWait wait;
-  guint port;
 
-  g_socket_listener_add_address (listener, addr, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
-                                 NULL, &bound, &error);
-  g_assert_no_error (error);
-  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
   g_assert_cmpuint (port, >=, 1024);
 
   /* As a user does: type the port into the spin button. */
@@ -513,21 +505,6 @@ source_failed_shown (gpointer data)
          description != NULL && strstr (description, "Retrying in") != NULL;
 }
 
-static guint
-closed_port (void)
-{
-  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
-  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) addr = g_inet_socket_address_new (lo, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-  g_autoptr(GError) error = NULL;
-
-  g_socket_listener_add_address (listener, addr, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
-                                 NULL, &bound, &error);
-  g_assert_no_error (error);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-}
-
 /* An RTSP camera that does not answer: the status page says so and when
  * the next try comes; the window keeps responding; the password never
  * shows. */
@@ -539,7 +516,7 @@ test_rtsp_unreachable (void)
   guint n = g_list_model_get_n_items (sources);
   GtkEditable *url_row = child ("rtsp_url_row");
   GtkEditable *password_row = child ("rtsp_password_row");
-  g_autofree char *url = g_strdup_printf ("rtsp://admin:s3cret-pw@127.0.0.1:%u/cam", closed_port ());
+  g_autofree char *url = g_strdup_printf ("rtsp://admin:s3cret-pw@127.0.0.1:%u/cam", test_closed_port ());
   g_autofree char *saved = NULL;
   g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
   FrameTimes times = { 0 };
@@ -648,7 +625,7 @@ static void
 test_settings_restored (void)
 {
   g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
-  g_autofree char *url = g_strdup_printf ("rtsp://cam:pa%%3Ass@127.0.0.1:%u/live", closed_port ());
+  g_autofree char *url = g_strdup_printf ("rtsp://cam:pa%%3Ass@127.0.0.1:%u/live", test_closed_port ());
   g_autofree char *shown = g_strdup_printf ("rtsp://cam@127.0.0.1:%u/live",
                                             (guint) g_ascii_strtoull (strrchr (url, ':') + 1, NULL, 10));
   OnAirWindow *restored;
