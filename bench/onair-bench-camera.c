@@ -22,26 +22,8 @@
 #include <gst/gst.h>
 #include <gst/video/video.h>
 
+#include "bench-util.h"
 #include "on-air-stamp.h"
-
-static int
-compare_double (gconstpointer a, gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return x < y ? -1 : x > y;
-}
-
-static double
-percentile (GArray *sorted, double p)
-{
-  guint n = sorted->len;
-  guint rank;
-
-  if (n == 0)
-    return NAN;
-  rank = (guint) ceil (p / 100.0 * n);
-  return g_array_index (sorted, double, CLAMP (rank, 1, n) - 1);
-}
 
 int
 main (int argc, char *argv[])
@@ -111,11 +93,11 @@ main (int argc, char *argv[])
     }
   gst_element_set_state (pipeline, GST_STATE_NULL);
 
-  g_array_sort (latencies, compare_double);
+  g_array_sort (latencies, bench_compare_double);
   if (latencies->len > 0)
     printf ("{\"frames\":%u,\"fps\":%.2f,\"latency_ms\":{\"p50\":%.1f,\"p95\":%.1f,\"samples\":%u},"
             "\"unreadable\":%u}\n",
-            frames, frames / seconds, percentile (latencies, 50), percentile (latencies, 95),
+            frames, frames / seconds, bench_percentile ((double *) latencies->data, latencies->len, 50), bench_percentile ((double *) latencies->data, latencies->len, 95),
             latencies->len, unreadable);
   else
     printf ("{\"frames\":%u,\"fps\":%.2f,\"latency_ms\":{\"p50\":null,\"p95\":null,\"samples\":0},"

@@ -29,13 +29,14 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <gst/gst.h>
+
+#include "bench-util.h"
 
 #define FRAMES_PER_S 30
 
@@ -46,15 +47,6 @@ thread_cpu_us (void)
 
   clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
   return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static double
-process_cpu_us (void)
-{
-  struct rusage ru;
-
-  getrusage (RUSAGE_SELF, &ru);
-  return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 + ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -222,7 +214,7 @@ send_paced (guint size, guint viewers, double packets_per_s, double seconds)
   sender = socket (AF_INET, SOCK_DGRAM, 0);
   if (sender < 0)
     return -1;
-  begin = process_cpu_us ();
+  begin = bench_cpu_seconds () * 1e6;
   next = g_get_monotonic_time ();
   for (guint b = 0; b < bursts; b++)
     {
@@ -235,7 +227,7 @@ send_paced (guint size, guint viewers, double packets_per_s, double seconds)
       if (next > g_get_monotonic_time ())
         g_usleep (next - g_get_monotonic_time ());
     }
-  spent = process_cpu_us () - begin;
+  spent = bench_cpu_seconds () * 1e6 - begin;
   close (sender);
   close (control[1]);
   waitpid (child, NULL, 0);

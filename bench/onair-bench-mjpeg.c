@@ -32,7 +32,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -43,6 +42,7 @@
 #include <gst/gst.h>
 #include <gst/video/video.h>
 
+#include "bench-util.h"
 #include "on-air-stamp.h"
 
 #define READ_SIZE (256 * 1024)
@@ -744,25 +744,6 @@ conn_open (Bench *bench, Conn *conn)
 /* ---------------------------------------------------------------------- */
 /* timeline and report                                                    */
 
-static int
-compare_double (gconstpointer a, gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return x < y ? -1 : x > y;
-}
-
-/* Nearest-rank percentile of a sorted array. */
-static double
-percentile (const double *v, guint n, double p)
-{
-  guint rank;
-
-  if (n == 0)
-    return NAN;
-  rank = (guint) ceil (p / 100.0 * n);
-  return v[CLAMP (rank, 1, n) - 1];
-}
-
 static void
 add_number (GString *out, double v)
 {
@@ -770,23 +751,6 @@ add_number (GString *out, double v)
     g_string_append (out, "null");
   else
     g_string_append_printf (out, "%.2f", v);
-}
-
-static void
-emit (GString *line)
-{
-  fputs (line->str, stdout);
-  fputc ('\n', stdout);
-  fflush (stdout);
-}
-
-static double
-cpu_seconds (void)
-{
-  struct rusage ru;
-
-  getrusage (RUSAGE_SELF, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 static double window_cpu_start;
@@ -816,15 +780,15 @@ report (Bench *bench)
       else
         failed++;
     }
-  qsort (sorted, bench->n, sizeof (double), compare_double);
+  qsort (sorted, bench->n, sizeof (double), bench_compare_double);
 
   g_mutex_lock (&bench->lock);
   lat = g_array_copy (bench->latencies);
   dec = g_array_copy (bench->decode_ms);
   unreadable = bench->unreadable;
   g_mutex_unlock (&bench->lock);
-  g_array_sort (lat, compare_double);
-  g_array_sort (dec, compare_double);
+  g_array_sort (lat, bench_compare_double);
+  g_array_sort (dec, bench_compare_double);
 
   g_string_append_printf (out, ",\"viewers\":%u,\"open\":%u,\"failed\":%u,\"window_s\":%.3f",
                           bench->n, open, failed, span);
@@ -845,19 +809,19 @@ report (Bench *bench)
   g_string_append_printf (out, ",\"mbit_s\":%.1f",
                           (bytes - bench->bytes_at_window) * 8 / 1e6 / span);
   g_string_append (out, ",\"latency_ms\":{\"p50\":");
-  add_number (out, percentile ((double *) lat->data, lat->len, 50));
+  add_number (out, bench_percentile ((double *) lat->data, lat->len, 50));
   g_string_append (out, ",\"p95\":");
-  add_number (out, percentile ((double *) lat->data, lat->len, 95));
+  add_number (out, bench_percentile ((double *) lat->data, lat->len, 95));
   g_string_append (out, ",\"min\":");
   add_number (out, lat->len ? g_array_index (lat, double, 0) : NAN);
   g_string_append (out, ",\"max\":");
   add_number (out, lat->len ? g_array_index (lat, double, lat->len - 1) : NAN);
   g_string_append_printf (out, ",\"samples\":%u,\"unreadable\":%u,\"skipped\":%u,\"decode_p50\":",
                           lat->len, unreadable, bench->samples_skipped);
-  add_number (out, percentile ((double *) dec->data, dec->len, 50));
+  add_number (out, bench_percentile ((double *) dec->data, dec->len, 50));
   g_string_append (out, "}");
   g_string_append_printf (out, ",\"client_cpu_percent\":%.1f",
-                          (cpu_seconds () - window_cpu_start) / span * 100);
+                          (bench_cpu_seconds () - window_cpu_start) / span * 100);
   g_string_append (out, ",\"errors\":[");
   for (guint i = 0, k = 0; i < bench->n; i++)
     if (bench->conns[i].error != NULL)
@@ -866,7 +830,7 @@ report (Bench *bench)
         g_string_append_printf (out, "%s\"viewer %u: %s\"", k++ ? "," : "", i, escaped);
       }
   g_string_append (out, "]}");
-  emit (out);
+  bench_emit (out);
 }
 
 static gboolean
@@ -914,10 +878,10 @@ on_window_start (gpointer user_data)
     }
   bench->in_window = TRUE;
   bench->next_sample_us = bench->window_start_us;
-  window_cpu_start = cpu_seconds ();
+  window_cpu_start = bench_cpu_seconds ();
   {
     g_autoptr(GString) out = g_string_new ("{\"event\":\"window_start\"}");
-    emit (out);
+    bench_emit (out);
   }
   g_timeout_add ((guint) (bench->seconds * 1000), on_window_end, bench);
   return G_SOURCE_REMOVE;
@@ -950,7 +914,7 @@ check_connected (gpointer user_data)
   out = g_string_new (NULL);
   g_string_printf (out, "{\"event\":\"connected\",\"receiving\":%u,\"failed\":%u,\"slowest_first_frame_ms\":%.1f}",
                    with_frames, bench->n - with_frames, slowest / 1000.0);
-  emit (out);
+  bench_emit (out);
   g_timeout_add ((guint) (bench->warmup * 1000), on_window_start, bench);
   return G_SOURCE_REMOVE;
 }

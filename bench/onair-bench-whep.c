@@ -27,13 +27,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <gst/gst.h>
 #include <gst/rtp/rtp.h>
 #include <gst/sdp/sdp.h>
 
+#include "bench-util.h"
 #include "whep-client.h"
 #include <gst/webrtc/webrtc.h>
 #include <libsoup/soup.h>
@@ -267,30 +267,6 @@ viewer_clear (Viewer *v)
     }
 }
 
-static void
-emit (GString *line)
-{
-  fputs (line->str, stdout);
-  fputc ('\n', stdout);
-  fflush (stdout);
-}
-
-static double
-cpu_seconds (void)
-{
-  struct rusage ru;
-
-  getrusage (RUSAGE_SELF, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-
-static int
-compare_double (gconstpointer a, gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return x < y ? -1 : x > y;
-}
-
 static SoupMessage *
 new_message (const char *method, const char *url, const char *token)
 {
@@ -470,7 +446,7 @@ main (int argc, char *argv[])
 
   for (guint i = 0; i < n; i++)
     answer_ms[i] = viewers[i].answer_ms;
-  qsort (answer_ms, n, sizeof (double), compare_double);
+  qsort (answer_ms, n, sizeof (double), bench_compare_double);
   out = g_string_new (NULL);
   g_string_printf (out, "{\"event\":\"connected\",\"receiving\":%u,\"failed\":%u,\"slowest_first_frame_ms\":%.1f,"
                    "\"signalling_s\":%.2f,\"answer_ms_median\":%.1f,\"answer_ms_max\":%.1f,\"mode\":\"%s\"}",
@@ -478,7 +454,7 @@ main (int argc, char *argv[])
                    (g_get_monotonic_time () - started) / (double) G_USEC_PER_SEC,
                    n % 2 ? answer_ms[n / 2] : (answer_ms[n / 2 - 1] + answer_ms[n / 2]) / 2,
                    answer_ms[n - 1], full ? "full" : "transport");
-  emit (out);
+  bench_emit (out);
 
   g_usleep ((gulong) (warmup * G_USEC_PER_SEC));
   t0 = g_get_monotonic_time ();
@@ -488,9 +464,9 @@ main (int argc, char *argv[])
       viewers[i].packets_at_window = g_atomic_pointer_get (&viewers[i].dropped);
       viewers[i].bytes_at_window = g_atomic_pointer_get (&viewers[i].bytes);
     }
-  cpu0 = cpu_seconds ();
+  cpu0 = bench_cpu_seconds ();
   g_string_assign (out, "{\"event\":\"window_start\"}");
-  emit (out);
+  bench_emit (out);
 
   g_usleep ((gulong) (seconds * G_USEC_PER_SEC));
   t1 = g_get_monotonic_time ();
@@ -504,7 +480,7 @@ main (int argc, char *argv[])
       if (viewers[i].error == NULL && fps[i] == 0)
         stalled++;
     }
-  qsort (sorted, n, sizeof (double), compare_double);
+  qsort (sorted, n, sizeof (double), bench_compare_double);
 
   g_string_printf (out, "{\"event\":\"result\",\"viewers\":%u,\"open\":%u,\"failed\":%u,\"stalled\":%u,"
                    "\"window_s\":%.3f,\"fps\":[", n, connected, n - connected, stalled, span);
@@ -515,7 +491,7 @@ main (int argc, char *argv[])
                           n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2,
                           sorted[n - 1]);
   g_string_append_printf (out, ",\"client_cpu_percent\":%.1f",
-                          (cpu_seconds () - cpu0) / span * 100);
+                          (bench_cpu_seconds () - cpu0) / span * 100);
   /* Media packets and bytes per second, mean over viewers (transport
    * counting only: --full counts frames after webrtcbin). */
   if (!full && connected > 0)
@@ -529,7 +505,7 @@ main (int argc, char *argv[])
         g_string_append_printf (out, "%s\"viewer %u: %s\"", k++ ? "," : "", i, escaped);
       }
   g_string_append (out, "]}");
-  emit (out);
+  bench_emit (out);
 
   if (hold)
     {
