@@ -30,7 +30,6 @@
 #include <unistd.h>
 
 #include <gst/gst.h>
-#include <gst/rtp/rtp.h>
 #include <gst/sdp/sdp.h>
 
 #include "bench-util.h"
@@ -165,14 +164,9 @@ static GstPadProbeReturn
 output_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
   Viewer *v = user_data;
-  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
 
-  if (gst_rtp_buffer_map (GST_PAD_PROBE_INFO_BUFFER (info), GST_MAP_READ, &rtp))
-    {
-      if (gst_rtp_buffer_get_marker (&rtp))
-        g_atomic_pointer_add (&v->frames, 1);
-      gst_rtp_buffer_unmap (&rtp);
-    }
+  if (on_air_rtp_ends_frame (GST_PAD_PROBE_INFO_BUFFER (info)))
+    g_atomic_pointer_add (&v->frames, 1);
   return GST_PAD_PROBE_OK;
 }
 

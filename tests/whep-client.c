@@ -8,7 +8,6 @@
 
 #include <gio/gio.h>
 
-#include <gst/rtp/rtp.h>
 #include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
 
@@ -31,19 +30,9 @@ static GstPadProbeReturn
 count_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
   WhepViewer *viewer = user_data;
-  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
 
-  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-
-  if (viewer->decode)
+  if (viewer->decode || on_air_rtp_ends_frame (GST_PAD_PROBE_INFO_BUFFER (info)))
     g_atomic_pointer_add (&viewer->frames, 1);
-  else if (gst_rtp_buffer_map (buffer, GST_MAP_READ, &rtp))
-    {
-      /* The marker bit ends a video frame. */
-      if (gst_rtp_buffer_get_marker (&rtp))
-        g_atomic_pointer_add (&viewer->frames, 1);
-      gst_rtp_buffer_unmap (&rtp);
-    }
   return GST_PAD_PROBE_OK;
 }
 

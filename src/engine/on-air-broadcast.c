@@ -2276,21 +2276,26 @@ group_release (OnAirBroadcast *self, RtpGroup *group)
     give_back_memory (self);
 }
 
+gboolean
+on_air_rtp_ends_frame (GstBuffer *buffer)
+{
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  gboolean marker;
+
+  if (buffer == NULL || !gst_rtp_buffer_map (buffer, GST_MAP_READ, &rtp))
+    return FALSE;
+  marker = gst_rtp_buffer_get_marker (&rtp);
+  gst_rtp_buffer_unmap (&rtp);
+  return marker;
+}
+
 static GstPadProbeReturn
 count_frames_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
   OnAirRtpTap *tap = user_data;
-  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
 
-  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-
-  /* The RTP marker bit ends a video frame. */
-  if (buffer != NULL && gst_rtp_buffer_map (buffer, GST_MAP_READ, &rtp))
-    {
-      if (gst_rtp_buffer_get_marker (&rtp))
-        g_atomic_pointer_add (&tap->frames_sent, 1);
-      gst_rtp_buffer_unmap (&rtp);
-    }
+  if (on_air_rtp_ends_frame (GST_PAD_PROBE_INFO_BUFFER (info)))
+    g_atomic_pointer_add (&tap->frames_sent, 1);
   return GST_PAD_PROBE_OK;
 }
 

@@ -105,6 +105,10 @@ guint64           on_air_rtp_tap_get_frames_sent       (OnAirRtpTap     *tap);
 guint64           on_air_rtp_tap_get_frames_dropped    (OnAirRtpTap     *tap);
 void              on_air_broadcast_request_keyframe    (OnAirBroadcast  *self);
 
+/* TRUE if @buffer is an RTP packet with the marker bit: the last packet
+ * of a video frame. */
+gboolean          on_air_rtp_ends_frame                (GstBuffer       *buffer);
+
 /* A downstream event probe for RTP H.264 going into a webrtcbin: drops
  * profile-level-id from the caps, which webrtcbin 1.22 compares with the
  * browser's offer as a string (42c01f from x264, 42e01f offered: both
