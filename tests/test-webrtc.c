@@ -240,6 +240,80 @@ test_many_join_at_once (void)
   test_server_free (ts);
 }
 
+static guint
+get_page (TestServer *ts, const char *bearer)
+{
+  g_autofree char *url = test_server_url (ts, "/");
+  g_autoptr(TestResponse) r = test_http ("GET", url, NULL, NULL, 0, bearer);
+
+  return r->status;
+}
+
+static gboolean
+no_encoder (gpointer data)
+{
+  return on_air_broadcast_count_encoders (data) == 0;
+}
+
+/* Opening the page starts the H.264 encoder, so a phone's offer finds it
+ * running; nobody else can make it run, and it does not outstay its use. */
+static void
+test_page_warms_encoder (void)
+{
+  TestServer *ts = test_server_new ("test", TEST_TOKEN, 1);
+  g_autoptr(WhepViewer) v = whep_viewer_new ("H264", TRUE);
+  g_autoptr(WhepViewer) vp8 = whep_viewer_new ("VP8", TRUE);
+  g_autofree char *loc = NULL;
+  g_autofree char *delete_url = NULL;
+  g_autoptr(TestResponse) r = NULL;
+  gint64 start;
+
+  g_assert_true (test_server_wait_live (ts, 10000));
+  g_assert_cmpuint (on_air_broadcast_count_encoders (ts->broadcast), ==, 0);
+
+  /* Without the access code the page loads (to ask for it), nothing starts. */
+  g_assert_cmpuint (get_page (ts, NULL), ==, 200);
+  test_spin (300);
+  g_assert_cmpuint (on_air_broadcast_count_encoders (ts->broadcast), ==, 0);
+
+  /* With it, the encoder runs before any offer. */
+  g_assert_cmpuint (get_page (ts, TEST_TOKEN), ==, 200);
+  g_assert_cmpuint (on_air_broadcast_count_encoders (ts->broadcast), ==, 1);
+
+  /* The viewer takes over the encoder: no second one, and it stops as soon
+   * as the viewer leaves instead of seconds later. */
+  start = g_get_monotonic_time ();
+  loc = test_whep_connect (ts, v);
+  g_assert_true (test_whep_wait_frames (v, 1, 5000));
+  g_test_message ("first decoded frame %" G_GINT64_FORMAT " ms after the offer on a warm encoder",
+                  (g_get_monotonic_time () - start) / 1000);
+  g_assert_cmpuint (on_air_broadcast_count_encoders (ts->broadcast), ==, 1);
+  delete_url = test_server_url (ts, loc);
+  r = test_http ("DELETE", delete_url, NULL, NULL, 0, TEST_TOKEN);
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_true (test_wait_until (no_encoder, ts->broadcast, 1000));
+
+  /* A page that never offers (a browser without WebRTC) keeps it a few
+   * seconds only. */
+  g_assert_cmpuint (get_page (ts, TEST_TOKEN), ==, 200);
+  g_assert_cmpuint (on_air_broadcast_count_encoders (ts->broadcast), ==, 1);
+  test_spin (2000);
+  g_assert_cmpuint (on_air_broadcast_count_encoders (ts->broadcast), ==, 1);
+  g_assert_true (test_wait_until (no_encoder, ts->broadcast, 6000));
+
+  /* A full server (one viewer allowed, a VP8 one watching) starts no
+   * H.264 encoder for a page that could not join. */
+  g_clear_pointer (&loc, g_free);
+  loc = test_whep_connect (ts, vp8);
+  g_assert_true (test_whep_wait_frames (vp8, 1, 10000));
+  g_assert_cmpuint (on_air_broadcast_count_encoders (ts->broadcast), ==, 1);
+  g_assert_cmpuint (get_page (ts, TEST_TOKEN), ==, 200);
+  test_spin (300);
+  g_assert_cmpuint (on_air_broadcast_count_encoders (ts->broadcast), ==, 1);
+
+  test_server_free (ts);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -251,5 +325,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/webrtc/vanished-viewer-removed", test_vanished_viewer_removed);
   g_test_add_func ("/webrtc/delete-before-connecting", test_delete_before_connecting);
   g_test_add_func ("/webrtc/many-join-at-once", test_many_join_at_once);
+  g_test_add_func ("/webrtc/page-warms-encoder", test_page_warms_encoder);
   return g_test_run ();
 }

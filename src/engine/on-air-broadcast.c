@@ -55,6 +55,9 @@ static const char * const fmt_names[] = { "raw", "jpeg", "h264", "vp8" };
  * every 1 to 10 s; beyond this, decoders wait for the next keyframe. */
 #define GOP_MAX_BUFFERS (10 * SOURCE_FPS)
 #define GOP_MAX_BYTES   (16 * 1024 * 1024)
+/* From a page load to its WHEP offer: a phone on Wi-Fi takes about a
+ * second; one that never offers (MJPEG) keeps the encoder this long. */
+#define WEBRTC_EXPECT_MS 5000
 
 /* A chain of elements fed from a stage tee through a request pad. */
 typedef struct
@@ -156,6 +159,10 @@ struct _OnAirBroadcast
 
   GPtrArray        *groups;
   GPtrArray        *taps;
+  /* A page was just opened: its WebRTC viewer's encoder starts now, not
+   * when the offer arrives. Holds the H.264 stage until a viewer's
+   * payloader does, or for WEBRTC_EXPECT_MS. */
+  guint             expect_source;
 
   /* The camera's H.264 since its last keyframe (pass-through sources):
    * a decoder that starts mid-GOP is primed with it instead of waiting
@@ -193,6 +200,7 @@ static void stage_acquire (OnAirBroadcast *self, Fmt fmt);
 static void stage_release (OnAirBroadcast *self, Fmt fmt);
 static void slot_build (OnAirBroadcast *self, SinkSlot *slot);
 static void teardown_pipeline (OnAirBroadcast *self);
+static void end_webrtc_expectation (OnAirBroadcast *self);
 static gboolean build_pipeline (OnAirBroadcast *self, GError **error);
 
 /* ---------------------------------------------------------------------- */
@@ -1654,6 +1662,7 @@ teardown_pipeline (OnAirBroadcast *self)
   if (self->preview.branch != NULL)
     branch_free (self, g_steal_pointer (&self->preview.branch));
 
+  end_webrtc_expectation (self);
   g_clear_handle_id (&self->bus_watch, g_source_remove);
   g_clear_handle_id (&self->fps_source, g_source_remove);
   gst_element_set_state (self->pipeline, GST_STATE_NULL);
@@ -2202,6 +2211,40 @@ on_air_broadcast_request_keyframe (OnAirBroadcast *self)
     }
 }
 
+static void
+end_webrtc_expectation (OnAirBroadcast *self)
+{
+  if (self->expect_source == 0)
+    return;
+  g_clear_handle_id (&self->expect_source, g_source_remove);
+  stage_release (self, FMT_H264);
+}
+
+static gboolean
+webrtc_expectation_expired (gpointer user_data)
+{
+  OnAirBroadcast *self = user_data;
+
+  g_debug ("No WebRTC viewer came within %d ms of the page", WEBRTC_EXPECT_MS);
+  self->expect_source = 0;
+  stage_release (self, FMT_H264);
+  return G_SOURCE_REMOVE;
+}
+
+void
+on_air_broadcast_expect_webrtc (OnAirBroadcast *self)
+{
+  g_return_if_fail (ON_AIR_IS_BROADCAST (self));
+
+  if (self->pipeline == NULL)
+    return;
+  if (self->expect_source != 0)
+    g_source_remove (self->expect_source);
+  else
+    stage_acquire (self, FMT_H264);
+  self->expect_source = add_timeout (self, WEBRTC_EXPECT_MS, webrtc_expectation_expired);
+}
+
 static RtpGroup *
 group_acquire (OnAirBroadcast *self, OnAirCodec codec, guint pt)
 {
@@ -2361,6 +2404,9 @@ on_air_broadcast_attach_webrtc (OnAirBroadcast *self, GstElement *webrtcbin, OnA
   group = group_acquire (self, codec, pt);
   if (group == NULL)
     return NULL;
+  /* The viewer's payloader holds the encoder now: when it leaves, the
+   * encoder stops with it. */
+  end_webrtc_expectation (self);
 
   tap = g_new0 (OnAirRtpTap, 1);
   tap->group = group;

@@ -95,6 +95,10 @@ OnAirRtpTap      *on_air_broadcast_attach_webrtc       (OnAirBroadcast  *self,
                                                         GstElement      *webrtcbin,
                                                         OnAirCodec       codec,
                                                         guint            pt);
+/* A viewer's page has just loaded: starts the H.264 encoder now, so it is
+ * warm by the time the viewer's offer arrives (a few hundred ms later).
+ * Held until a WebRTC viewer attaches, or for 5 s if none does. */
+void              on_air_broadcast_expect_webrtc       (OnAirBroadcast  *self);
 /* The viewer is connected (ICE and DTLS): media flows from a fresh
  * keyframe, so its picture starts at once. */
 void              on_air_broadcast_open_webrtc         (OnAirBroadcast  *self,

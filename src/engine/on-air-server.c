@@ -194,11 +194,17 @@ viewer_count (OnAirServer *self)
   return self->mjpeg_clients->len + g_hash_table_size (self->peers);
 }
 
+static gboolean
+has_room (OnAirServer *self)
+{
+  return self->max_viewers == 0 || viewer_count (self) < self->max_viewers;
+}
+
 /* Answers 503 and returns FALSE when no one else may join. */
 static gboolean
 check_capacity (OnAirServer *self, SoupServerMessage *msg)
 {
-  if (self->max_viewers == 0 || viewer_count (self) < self->max_viewers)
+  if (has_room (self))
     return TRUE;
   soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                 "Retry-After", RETRY_AFTER_S);
@@ -278,6 +284,12 @@ handle_static (SoupServer        *soup,
                                                  COOKIE_NAME, self->token);
       soup_message_headers_append (headers, "Set-Cookie", cookie);
     }
+
+  /* Someone allowed to watch opened the page: its WebRTC offer follows
+   * in a few hundred ms, and the encoder's start need not be in its way. */
+  if (is_page && g_str_equal (method, SOUP_METHOD_GET) && has_room (self) &&
+      is_authorized (self, msg, query))
+    on_air_broadcast_expect_webrtc (self->broadcast);
 
   soup_message_headers_replace (headers, "Cache-Control", "no-cache");
   soup_message_headers_replace (headers, "X-Content-Type-Options", "nosniff");
