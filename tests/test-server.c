@@ -559,6 +559,97 @@ test_whep_options (void)
   g_assert_nonnull (strstr (soup_message_headers_get_one (r->headers, "Access-Control-Allow-Headers"), "Authorization"));
 }
 
+typedef struct
+{
+  guint16 port;
+  guint   requests;
+  guint   answered;  /* atomic */
+  gint    done;      /* atomic */
+} Hangups;
+
+/* One HTTP/1.1 request per connection, as a browser's keep-alive
+ * connection that it closes after a while; blocking, so off the main
+ * thread the server runs on. */
+static gpointer
+hang_up_thread (gpointer data)
+{
+  Hangups *h = data;
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+
+  for (guint i = 0; i < h->requests; i++)
+    {
+      g_autoptr(GSocketConnection) conn = g_socket_client_connect_to_host (client, "127.0.0.1", h->port, NULL, NULL);
+      static const char request[] = "GET /api/status HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                    "Authorization: Bearer " TEST_TOKEN "\r\n\r\n";
+      char buf[512];
+      gssize n;
+
+      if (conn == NULL)
+        break;
+      if (!g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)),
+                                      request, sizeof request - 1, NULL, NULL, NULL))
+        break;
+      n = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (conn)), buf, sizeof buf - 1, NULL, NULL);
+      if (n > 0)
+        {
+          buf[n] = '\0';
+          if (g_str_has_prefix (buf, "HTTP/1.1 200"))
+            g_atomic_int_inc (&h->answered);
+        }
+      g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+    }
+  g_atomic_int_set (&h->done, 1);
+  return NULL;
+}
+
+static gboolean
+hangups_done (gpointer data)
+{
+  Hangups *h = data;
+  return g_atomic_int_get (&h->done);
+}
+
+static guint
+count_open_fds (void)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir) != NULL)
+    n++;
+  return n;
+}
+
+/* Every phone that loads the page leaves keep-alive connections that it
+ * closes later; each must be let go of (libsoup 3.2 kept them open). */
+static void
+test_closed_connections_let_go (void)
+{
+  TestServer *ts = test_server_new ("test", TEST_TOKEN, 10);
+  Hangups h = { 0, };
+  GThread *thread;
+  guint before, after;
+
+  g_assert_true (test_server_wait_live (ts, 10000));
+  h.port = (guint16) atoi (strrchr (ts->base, ':') + 1);
+  h.requests = 40;
+  test_spin (200);
+  before = count_open_fds ();
+
+  thread = g_thread_new ("hang-ups", hang_up_thread, &h);
+  g_assert_true (test_wait_until (hangups_done, &h, 20000));
+  g_thread_join (thread);
+  g_assert_cmpuint (g_atomic_int_get (&h.answered), ==, h.requests);
+
+  test_spin (500);
+  after = count_open_fds ();
+  g_test_message ("open descriptors: %u before %u connections, %u after", before, h.requests, after);
+  g_assert_cmpuint (after, <, before + 5);
+
+  test_server_free (ts);
+}
+
 static void
 test_port_in_use (void)
 {
@@ -594,6 +685,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/server/slow-viewer-skips", test_slow_viewer_skips);
   g_test_add_func ("/server/whep-options", test_whep_options);
   g_test_add_func ("/server/port-in-use", test_port_in_use);
+  g_test_add_func ("/server/closed-connections-let-go", test_closed_connections_let_go);
   status = g_test_run ();
 
   test_server_free (ts);

@@ -1202,6 +1202,20 @@ on_air_server_set_max_viewers (OnAirServer *self, guint max_viewers)
   self->max_viewers = max_viewers;
 }
 
+#if !SOUP_CHECK_VERSION (3, 3, 0)
+/* libsoup before 3.3 never closes a kept-alive connection that the client
+ * closed while it was idle (libsoup commit d20c6601): every phone that
+ * loaded the page would leave descriptors behind until none were left.
+ * One request per connection instead; on a LAN the extra handshake costs
+ * a round trip of a few milliseconds. */
+static void
+close_after_response (SoupServer *soup, SoupServerMessage *msg, gpointer user_data)
+{
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Connection", "close");
+}
+#endif
+
 gboolean
 on_air_server_listen (OnAirServer *self, const char *address, guint port, GError **error)
 {
@@ -1218,6 +1232,9 @@ on_air_server_listen (OnAirServer *self, const char *address, guint port, GError
     return TRUE;
 
   soup = soup_server_new ("server-header", "OnAir/" PACKAGE_VERSION " ", NULL);
+#if !SOUP_CHECK_VERSION (3, 3, 0)
+  g_signal_connect (soup, "request-started", G_CALLBACK (close_after_response), NULL);
+#endif
   soup_server_add_early_handler (soup, "/whep", handle_early, self, NULL);
   soup_server_add_early_handler (soup, "/offer", handle_early, self, NULL);
   soup_server_add_handler (soup, "/", handle_static, self, NULL);
