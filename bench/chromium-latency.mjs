@@ -9,6 +9,8 @@
 // - with --loads N, N − 1 more tabs are opened one after the other, each
 //   once the last one's viewer has left, and closed at their first frame:
 //   first_frame_after_load_samples_ms and their median.
+// - first_frame_after_connected_*: per load, from the WebRTC connection
+//   being up (ICE and DTLS) to that first frame: the wait for a keyframe.
 // - latency: every frame shown is drawn to a canvas; the 32 blocks of the
 //   capture-time stamp at the top left are read back (centre of each 16×16
 //   block, luma >= 128 is a 1, most significant bit first) and compared with
@@ -68,6 +70,7 @@ function initScript (mode) {
     latencies: [],
     receive_latencies: [],
     first_receive_ms: null,
+    connected_ms: null,
     unreadable: 0,
     errors: [],
     pcs: [],
@@ -80,6 +83,11 @@ function initScript (mode) {
       constructor (...args) {
         super(...args);
         bench.pcs.push(this);
+        // ICE and DTLS up: from here the first frame waits for media only.
+        this.addEventListener('connectionstatechange', () => {
+          if (this.connectionState === 'connected' && bench.connected_ms === null)
+            bench.connected_ms = performance.now();
+        });
       }
     };
   }
@@ -198,8 +206,10 @@ async function firstFrameOnce (context, args) {
     // The load event may come after the first frame.
     await page.waitForFunction(() => performance.getEntriesByType('navigation')[0].loadEventEnd > 0, null,
                                { timeout: args.timeout * 1000, polling: 20 });
-    return await page.evaluate(() => window.__bench.first_frame_ms -
-                               performance.getEntriesByType('navigation')[0].loadEventEnd);
+    return await page.evaluate(() => ({
+      after_load: window.__bench.first_frame_ms - performance.getEntriesByType('navigation')[0].loadEventEnd,
+      after_connected: window.__bench.connected_ms !== null ? window.__bench.first_frame_ms - window.__bench.connected_ms : null,
+    }));
   } catch (error) {
     return null;
   } finally {
@@ -303,6 +313,8 @@ async function main () {
       first_frame_ms: bench.first_frame_ms,
       load_ms: bench.load_ms,
       first_frame_after_load_ms: bench.first_frame_ms !== null && bench.load_ms ? bench.first_frame_ms - bench.load_ms : null,
+      first_frame_after_connected_ms: bench.first_frame_ms !== null && bench.connected_ms !== null
+        ? bench.first_frame_ms - bench.connected_ms : null,
       frames: bench.frames,
       fps: span > 0 ? (bench.frames - 1) / span : null,
       latency_ms: { p50: percentile(lat, 50), p95: percentile(lat, 95), min: lat[0] ?? null,
@@ -326,13 +338,21 @@ async function main () {
     // The first frame varies from load to load: more loads, each after the
     // last one's viewer has gone (so each starts the server cold again).
     const samples = [result.first_frame_after_load_ms];
+    const waits = [result.first_frame_after_connected_ms];
     for (let i = 1; i < args.loads; i++) {
       await new Promise((r) => setTimeout(r, 1500));
-      samples.push(await firstFrameOnce(context, args));
+      const once = await firstFrameOnce(context, args);
+      samples.push(once ? once.after_load : null);
+      waits.push(once ? once.after_connected : null);
     }
     const sorted = samples.filter((v) => v !== null).sort((a, b) => a - b);
     result.first_frame_after_load_samples_ms = samples;
     result.first_frame_after_load_median_ms = sorted.length === samples.length ? percentile(sorted, 50) : null;
+    // From connected (ICE and DTLS) to the first frame shown: waiting for a
+    // keyframe, then its transfer and decode.
+    const sortedWaits = waits.filter((v) => v !== null).sort((a, b) => a - b);
+    result.first_frame_after_connected_samples_ms = waits;
+    result.first_frame_after_connected_median_ms = sortedWaits.length ? percentile(sortedWaits, 50) : null;
   } finally {
     await browser.close();
   }
