@@ -17,7 +17,6 @@
   const MJPEG_STILL_MS = 4000;       // an unchanged picture this long: ask the server
   const BACKOFF_MS = [500, 1000, 2000, 4000, 5000];
   const STATUS_TIMEOUT_MS = 3000;
-  const WHEP_TIMEOUT_MS = 10000;
   const STATS_INTERVAL_MS = 1000;
 
   const $ = (id) => document.getElementById(id);
@@ -34,8 +33,7 @@
   const statsButton = $('stats-button');
   const fullscreenButton = $('fullscreen');
 
-  const token = new URLSearchParams(location.search).get('token') || '';
-  const authHeaders = token ? { Authorization: 'Bearer ' + token } : {};
+  const { token, authHeaders, fetchWithTimeout, deleteSession: deleteWhepSession } = window.OnAirWhep;
   const hasWebRTC = typeof window.RTCPeerConnection === 'function';
 
   const state = {
@@ -96,16 +94,6 @@
   /* ------------------------------------------------------------------ */
   /* HTTP                                                                */
 
-  async function fetchWithTimeout (url, options, ms) {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), ms);
-    try {
-      return await fetch(url, Object.assign({ cache: 'no-store', signal: controller.signal }, options));
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
   /* Resolves to null when the token is refused; throws when unreachable. */
   async function loadStatus () {
     const begin = performance.now();
@@ -122,12 +110,6 @@
     state.sourceFps = status.source && status.source.fps || 0;
     showTitle(status.source && status.source.description);
     return { status, restarted };
-  }
-
-  function deleteWhepSession (url) {
-    // keepalive lets the request outlive the page on pagehide
-    fetch(url, { method: 'DELETE', headers: authHeaders, keepalive: true, cache: 'no-store' })
-      .catch(() => {});
   }
 
   /* ------------------------------------------------------------------ */
@@ -288,37 +270,6 @@
   /* ------------------------------------------------------------------ */
   /* WebRTC over WHEP                                                    */
 
-  function h264Rank (codec) {
-    if (!/^video\/h264$/i.test(codec.mimeType))
-      return 3;
-    const fmtp = (codec.sdpFmtpLine || '').toLowerCase();
-    const mode1 = /packetization-mode=1/.test(fmtp);
-    if (mode1 && /profile-level-id=42e01f/.test(fmtp))
-      return 0;
-    if (mode1 && /profile-level-id=42/.test(fmtp))
-      return 1;
-    return 2;
-  }
-
-  /* Constrained-baseline H.264 first: what iOS Safari decodes in hardware
-   * and what the server sends without transcoding. */
-  function preferH264 (transceiver) {
-    if (!transceiver.setCodecPreferences || !window.RTCRtpReceiver || !RTCRtpReceiver.getCapabilities)
-      return;
-    const capabilities = RTCRtpReceiver.getCapabilities('video');
-    if (!capabilities || !capabilities.codecs)
-      return;
-    const codecs = capabilities.codecs
-      .map((codec, index) => ({ codec, index, rank: h264Rank(codec) }))
-      .sort((a, b) => a.rank - b.rank || a.index - b.index)
-      .map((entry) => entry.codec);
-    try {
-      transceiver.setCodecPreferences(codecs);
-    } catch (error) {
-      log('setCodecPreferences:', error.message);
-    }
-  }
-
   function codecName (mimeType) {
     const names = { 'video/h264': 'H.264', 'video/h265': 'H.265', 'video/vp8': 'VP8', 'video/vp9': 'VP9', 'video/av1': 'AV1' };
     return names[(mimeType || '').toLowerCase()] || (mimeType || '').replace(/^video\//i, '');
@@ -427,14 +378,15 @@
     img.hidden = true;
     video.hidden = false;
 
-    let pc;
+    // The first attempt was started by webrtc.js while the page loaded.
+    let attempt;
     try {
-      pc = s.pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
+      attempt = window.OnAirWhep.takeEarly() || window.OnAirWhep.offer();
     } catch (error) {
       fallBackToMjpeg('RTCPeerConnection: ' + error.message);
       return;
     }
-    preferH264(pc.addTransceiver('video', { direction: 'recvonly' }));
+    const pc = s.pc = attempt.pc;
     pc.addEventListener('track', (event) => {
       if (!alive(s))
         return;
@@ -447,18 +399,7 @@
     });
     let response;
     try {
-      // No wait for ICE gathering: browsers hide host candidates behind
-      // mDNS names the server cannot resolve, and the server learns this
-      // browser's address from its connectivity checks anyway.
-      await pc.setLocalDescription(await pc.createOffer());
-      if (!alive(s))
-        return;
-      log('offer ready after ' + Math.round(performance.now() - s.startedAt) + ' ms, ICE gathering ' + pc.iceGatheringState);
-      response = await fetchWithTimeout('whep', {
-        method: 'POST',
-        headers: Object.assign({ 'Content-Type': 'application/sdp' }, authHeaders),
-        body: pc.localDescription.sdp,
-      }, WHEP_TIMEOUT_MS);
+      response = await attempt.response;
     } catch (error) {
       if (alive(s))
         retry('WHEP request: ' + error.message);
@@ -822,4 +763,6 @@
   updateSwitch();
   updateFullscreenButton();
   start();
+  // start() took webrtc.js's attempt if it went the WebRTC way.
+  window.OnAirWhep.dropEarly();
 })();
