@@ -257,6 +257,10 @@ test('phone: WebRTC plays, says so, fits the screen', async (t) => {
 
   await page.goto(server.url);
   await waitForStatus(page, /^Live · WebRTC · H\.264 · 1280×720$/, 10000);
+  // webrtc.js offers while the page loads and viewer.js takes that attempt
+  // over: one offer, not two.
+  assert.equal(responses.filter((r) => r.method === 'POST' && r.url.endsWith('/whep')).length, 1,
+               'one WHEP offer per page load');
   const frames = await assertVideoAdvancing(page);
   const webrtcMs = await firstFrameMs(page, 'webrtc');
   assert.ok(webrtcMs > 0, 'the page marked its first WebRTC frame');
