@@ -985,9 +985,9 @@ handle_status (SoupServer        *soup,
  * (an RSA key) when the first one is made: more than a second on a busy
  * small machine, which the first phone would wait through. Make it while
  * nobody is waiting. This is not an encoder: nothing runs afterwards. */
-static GMutex dtls_lock;
-static GThread *dtls_thread;
-static gboolean dtls_started;
+static GMutex warm_up_lock;
+static GThread *warm_up_thread;
+static gboolean warm_up_started;
 
 static gpointer
 warm_up_webrtc (gpointer data)
@@ -1018,28 +1018,28 @@ warm_up_webrtc (gpointer data)
 }
 
 static void
-warm_up_dtls_once (void)
+warm_up_webrtc_once (void)
 {
-  g_mutex_lock (&dtls_lock);
-  if (!dtls_started)
+  g_mutex_lock (&warm_up_lock);
+  if (!warm_up_started)
     {
-      dtls_started = TRUE;
-      dtls_thread = g_thread_new ("on-air-warm-up", warm_up_webrtc, NULL);
+      warm_up_started = TRUE;
+      warm_up_thread = g_thread_new ("on-air-warm-up", warm_up_webrtc, NULL);
     }
-  g_mutex_unlock (&dtls_lock);
+  g_mutex_unlock (&warm_up_lock);
 }
 
 /* A process that exits while the key is being made crashes inside
  * OpenSSL: whoever lets go of a server waits for it (once, at most about
  * a second, and only right after the first start). */
 static void
-join_dtls_warm_up (void)
+join_warm_up (void)
 {
   GThread *thread;
 
-  g_mutex_lock (&dtls_lock);
-  thread = g_steal_pointer (&dtls_thread);
-  g_mutex_unlock (&dtls_lock);
+  g_mutex_lock (&warm_up_lock);
+  thread = g_steal_pointer (&warm_up_thread);
+  g_mutex_unlock (&warm_up_lock);
   if (thread != NULL)
     g_thread_join (thread);
 }
@@ -1087,7 +1087,7 @@ on_air_server_dispose (GObject *object)
   OnAirServer *self = ON_AIR_SERVER (object);
 
   on_air_server_stop (self);
-  join_dtls_warm_up ();
+  join_warm_up ();
   g_clear_signal_handler (&self->jpeg_handler, self->broadcast);
   g_clear_signal_handler (&self->mjpeg_removed_handler, self->broadcast);
   g_clear_object (&self->soup);
@@ -1279,7 +1279,7 @@ on_air_server_listen (OnAirServer *self, const char *address, guint port, GError
 
   self->soup = g_steal_pointer (&soup);
   self->started_at = g_get_monotonic_time ();
-  warm_up_dtls_once ();
+  warm_up_webrtc_once ();
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PORT]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LISTENING]);
   return TRUE;
