@@ -552,13 +552,13 @@ answered_fec (GstElement *webrtcbin)
     {
       const GstSDPMedia *media = gst_sdp_message_get_media (local->sdp, m);
 
-      for (guint a = 0; a < gst_sdp_media_attributes_len (media); a++)
+      for (guint f = 0; f < gst_sdp_media_formats_len (media); f++)
         {
-          const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, a);
+          guint pt = (guint) g_ascii_strtoull (gst_sdp_media_get_format (media, f), NULL, 10);
+          g_autofree char *encoding = rtpmap_encoding (media, pt);
 
-          if (g_strcmp0 (attr->key, "rtpmap") == 0 && attr->value != NULL &&
-              (strstr (attr->value, " red/") != NULL || strstr (attr->value, " ulpfec/") != NULL ||
-               strstr (attr->value, " RED/") != NULL || strstr (attr->value, " ULPFEC/") != NULL))
+          if (encoding != NULL &&
+              (g_ascii_strcasecmp (encoding, "red") == 0 || g_ascii_strcasecmp (encoding, "ulpfec") == 0))
             found = TRUE;
         }
     }
