@@ -387,19 +387,22 @@
       return;
     }
     const pc = s.pc = attempt.pc;
-    pc.addEventListener('track', (event) => {
-      if (!alive(s))
+    const show = (stream) => {
+      if (!alive(s) || video.srcObject === stream)
         return;
-      video.srcObject = event.streams && event.streams[0] ? event.streams[0] : new MediaStream([event.track]);
+      video.srcObject = stream;
       playVideo(s);
-    });
+    };
+    if (attempt.stream)
+      show(attempt.stream); // came before this listener: the answer was applied early
+    pc.addEventListener('track', () => show(attempt.stream));
     pc.addEventListener('connectionstatechange', () => {
       if (alive(s) && pc.connectionState === 'failed')
         retry('WebRTC connection failed');
     });
-    let response;
+    let response, answerError;
     try {
-      response = await attempt.response;
+      ({ response, answerError } = await attempt.result);
     } catch (error) {
       if (alive(s))
         retry('WHEP request: ' + error.message);
@@ -430,19 +433,10 @@
       fallBackToMjpeg('WHEP answered ' + response.status);
       return;
     }
-
-    try {
-      const answer = await response.text();
-      if (!alive(s))
-        return;
-      await pc.setRemoteDescription({ type: 'answer', sdp: answer });
-    } catch (error) {
-      if (alive(s))
-        fallBackToMjpeg('bad WHEP answer: ' + error.message);
+    if (answerError) {
+      fallBackToMjpeg('bad WHEP answer: ' + answerError.message);
       return;
     }
-    if (!alive(s))
-      return;
     log('answer applied after ' + Math.round(performance.now() - s.startedAt) + ' ms');
     watchVideoFrames(s);
     // Counted from the answer, not the request: a busy server that answers

@@ -64,26 +64,46 @@
     }
   }
 
-  /* A receive-only peer connection whose offer is on its way to the
-   * server: { pc, response } where response resolves to the WHEP answer's
-   * Response (or rejects when the server is unreachable). Throws when the
-   * browser cannot make a peer connection. */
+  /* A receive-only peer connection, negotiated with the server as far as
+   * it goes without the page: { pc, stream, result }. stream is the
+   * remote MediaStream once its track has come (the 'track' event may fire
+   * before viewer.js listens). result resolves to { response, answerError }:
+   * the WHEP Response and, when it is a 201 whose answer could not be
+   * applied, why; it rejects when the server is unreachable. Throws when
+   * the browser cannot make a peer connection.
+   *
+   * The answer is applied here, as soon as it arrives: ICE, DTLS and the
+   * first frame no longer wait for the rest of the page to load (the
+   * deferred viewer.js runs 20–100 ms after the answer on a busy phone). */
   function offer () {
     const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
     preferH264(pc.addTransceiver('video', { direction: 'recvonly' }));
-    const response = (async () => {
+    const attempt = { pc, stream: null, result: null };
+    pc.addEventListener('track', (event) => {
+      attempt.stream = event.streams && event.streams[0] ? event.streams[0] : new MediaStream([event.track]);
+    });
+    attempt.result = (async () => {
       // No wait for ICE gathering: browsers hide host candidates behind
       // mDNS names the server cannot resolve, and the server learns this
       // browser's address from its connectivity checks anyway.
       await pc.setLocalDescription(await pc.createOffer());
-      return fetchWithTimeout('whep', {
+      const response = await fetchWithTimeout('whep', {
         method: 'POST',
         headers: Object.assign({ 'Content-Type': 'application/sdp' }, authHeaders),
         body: pc.localDescription.sdp,
       }, WHEP_TIMEOUT_MS);
+      let answerError = null;
+      if (response.status === 201 && pc.signalingState !== 'closed') {
+        try {
+          await pc.setRemoteDescription({ type: 'answer', sdp: await response.text() });
+        } catch (error) {
+          answerError = error;
+        }
+      }
+      return { response, answerError };
     })();
-    response.catch(() => {}); // whoever takes the attempt sees the error
-    return { pc, response };
+    attempt.result.catch(() => {}); // whoever takes the attempt sees the error
+    return attempt;
   }
 
   let early = null;
@@ -115,7 +135,7 @@
       if (attempt === null)
         return;
       attempt.pc.close();
-      attempt.response.then((response) => {
+      attempt.result.then(({ response }) => {
         const path = response.headers.get('Location');
         if (response.status === 201 && path)
           deleteSession(new URL(path, location.href).href);

@@ -351,6 +351,47 @@ test('phone: WebRTC plays, says so, fits the screen', async (t) => {
   }, 3000);
 });
 
+// webrtc.js applies the WHEP answer itself, so ICE and DTLS do not wait for
+// viewer.js; the video track that arrives before viewer.js listens is still
+// the one it shows.
+test('WebRTC connects while viewer.js is still loading, and then plays', async (t) => {
+  const server = await startServer();
+  t.after(server.stop);
+  const { page, errors, responses } = await openPage(t, {
+    initScript: () => {
+      const Native = window.RTCPeerConnection;
+      window.RTCPeerConnection = class extends Native {
+        constructor (...args) {
+          super(...args);
+          this.addEventListener('connectionstatechange', () => {
+            if (this.connectionState === 'connected' && !window.connectedAt)
+              window.connectedAt = Date.now();
+          });
+        }
+      };
+    },
+  });
+  const HOLD_MS = 2000;
+  let viewerJsAt = 0;
+  await page.route('**/viewer.js', async (route) => {
+    await sleep(HOLD_MS);
+    const response = await route.fetch();
+    viewerJsAt = Date.now();
+    await route.fulfill({ response });
+  });
+
+  await page.goto(server.url, { waitUntil: 'commit' });
+  await waitForStatus(page, /^Live · WebRTC · H\.264 · 1280×720$/, 10000 + HOLD_MS);
+  const connectedAt = await page.evaluate(() => window.connectedAt);
+  assert.ok(viewerJsAt > 0, 'viewer.js was held back and then delivered');
+  assert.ok(connectedAt > 0 && connectedAt < viewerJsAt,
+            `connected (ICE and DTLS) before viewer.js arrived; connected − arrived: ${connectedAt ? connectedAt - viewerJsAt + ' ms' : 'never connected'}`);
+  assert.equal(responses.filter((r) => r.method === 'POST' && r.url.endsWith('/whep')).length, 1,
+               'one WHEP offer per page load');
+  await assertVideoAdvancing(page);
+  assert.deepEqual(errors, [], 'no console errors');
+});
+
 test('without RTCPeerConnection the MJPEG picture plays', async (t) => {
   const server = await startServer();
   t.after(server.stop);
