@@ -102,6 +102,65 @@ test_whep_two_viewers_share_encoder (void)
   test_server_free (ts);
 }
 
+/* frames_dropped of the viewer whose WHEP session is at @location. */
+static gint64
+viewer_packets_shed (TestServer *ts, const char *location)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonArray *viewers = json_object_get_array_member (get_status (ts, parser), "viewers");
+  const char *id = strrchr (location, '/') + 1;
+
+  for (guint i = 0; i < json_array_get_length (viewers); i++)
+    {
+      JsonObject *v = json_array_get_object_element (viewers, i);
+
+      if (g_str_equal (json_object_get_string_member (v, "id"), id))
+        return json_object_get_int_member (v, "frames_dropped");
+    }
+  g_assert_not_reached ();
+}
+
+/* What a viewer gets first is the start of a keyframe (the one asked for
+ * when its ICE came up), whole: its picture can start with the first
+ * packet, and nothing before it was sent for nothing. Its queue sheds
+ * nothing on the way (a fresh queue once shed its first packets as 'too
+ * old': the keyframe, when it came first). Joins while another viewer
+ * keeps the encoder mid-GOP, and the first one on a cold start. */
+static void
+test_viewer_starts_at_keyframe (void)
+{
+  TestServer *ts = test_server_new ("test", TEST_TOKEN, 10);
+  g_autoptr(WhepViewer) first = whep_viewer_new ("H264", TRUE);
+  g_autofree char *loc_first = NULL;
+  gboolean known = FALSE;
+
+  g_assert_true (test_server_wait_live (ts, 10000));
+  loc_first = test_whep_connect (ts, first);
+  g_assert_true (test_whep_wait_frames (first, 10, 15000));
+  g_assert_true (whep_viewer_first_frame_is_keyframe (first, &known));
+  g_assert_true (known);
+  g_assert_cmpint (viewer_packets_shed (ts, loc_first), ==, 0);
+
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autoptr(WhepViewer) v = whep_viewer_new ("H264", TRUE);
+      g_autofree char *loc = test_whep_connect (ts, v);
+      g_autofree char *url = test_server_url (ts, loc);
+      g_autoptr(TestResponse) r = NULL;
+
+      g_assert_true (test_whep_wait_frames (v, 5, 5000));
+      g_assert_true (whep_viewer_first_frame_is_keyframe (v, &known));
+      g_assert_true (known);
+      g_assert_cmpint (viewer_packets_shed (ts, loc), ==, 0);
+      r = test_http ("DELETE", url, NULL, NULL, 0, TEST_TOKEN);
+      g_assert_cmpuint (r->status, ==, 200);
+      test_spin (300 + 170 * i); /* joins at different points of the GOP */
+    }
+  g_assert_cmpint (viewer_packets_shed (ts, loc_first), ==, 0);
+
+  test_server_free (ts);
+}
+
 static void
 test_json_offer_vp8 (void)
 {
@@ -321,6 +380,7 @@ main (int argc, char *argv[])
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/webrtc/whep-two-viewers-share-encoder", test_whep_two_viewers_share_encoder);
+  g_test_add_func ("/webrtc/viewer-starts-at-keyframe", test_viewer_starts_at_keyframe);
   g_test_add_func ("/webrtc/json-offer-vp8", test_json_offer_vp8);
   g_test_add_func ("/webrtc/vanished-viewer-removed", test_vanished_viewer_removed);
   g_test_add_func ("/webrtc/delete-before-connecting", test_delete_before_connecting);

@@ -8,6 +8,7 @@
 
 #include <gio/gio.h>
 
+#include <gst/rtp/rtp.h>
 #include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
 
@@ -24,7 +25,71 @@ struct _WhepViewer
   GMutex      lock;
   int         width;
   int         height;
+  /* The first access unit received (H.264), under lock. */
+  gboolean    first_seen;     /* its first packet came */
+  gboolean    first_done;     /* a packet of the next one came */
+  guint32     first_ts;
+  gboolean    first_whole;    /* its first packet starts a NAL unit */
+  gboolean    first_has_idr;
 };
+
+/* H.264 RTP (RFC 6184): whether @p starts a NAL unit (a FU-A fragment
+ * other than the first does not), and whether it carries an IDR slice. */
+static void
+h264_packet_info (const guint8 *p, guint len, gboolean *starts, gboolean *idr)
+{
+  guint type = len > 0 ? p[0] & 0x1f : 0;
+
+  *starts = TRUE;
+  *idr = FALSE;
+  if (type == 24) /* STAP-A: 16-bit size, then the NAL unit, repeated */
+    {
+      for (guint i = 1; i + 2 < len;)
+        {
+          guint size = (p[i] << 8) | p[i + 1];
+
+          if ((p[i + 2] & 0x1f) == 5)
+            *idr = TRUE;
+          i += 2 + size;
+        }
+    }
+  else if (type == 28 && len > 1) /* FU-A */
+    {
+      *starts = (p[1] & 0x80) != 0;
+      *idr = (p[1] & 0x1f) == 5;
+    }
+  else
+    *idr = type == 5;
+}
+
+static GstPadProbeReturn
+first_frame_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  WhepViewer *viewer = user_data;
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  gboolean starts, idr;
+  guint32 ts;
+
+  if (!gst_rtp_buffer_map (GST_PAD_PROBE_INFO_BUFFER (info), GST_MAP_READ, &rtp))
+    return GST_PAD_PROBE_OK;
+  ts = gst_rtp_buffer_get_timestamp (&rtp);
+  h264_packet_info (gst_rtp_buffer_get_payload (&rtp), gst_rtp_buffer_get_payload_len (&rtp), &starts, &idr);
+  gst_rtp_buffer_unmap (&rtp);
+
+  g_mutex_lock (&viewer->lock);
+  if (!viewer->first_seen)
+    {
+      viewer->first_seen = TRUE;
+      viewer->first_ts = ts;
+      viewer->first_whole = starts;
+    }
+  if (ts != viewer->first_ts)
+    viewer->first_done = TRUE;
+  else if (idr)
+    viewer->first_has_idr = TRUE;
+  g_mutex_unlock (&viewer->lock);
+  return viewer->first_done ? GST_PAD_PROBE_REMOVE : GST_PAD_PROBE_OK;
+}
 
 static GstPadProbeReturn
 count_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
@@ -88,6 +153,8 @@ on_pad_added (GstElement *webrtcbin, GstPad *pad, gpointer user_data)
   gst_pad_add_probe (count_pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, caps_probe, viewer, NULL);
   gst_element_sync_state_with_parent (bin);
   sink_pad = gst_element_get_static_pad (bin, "sink");
+  if (h264)
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, first_frame_probe, viewer, NULL);
   gst_pad_link (pad, sink_pad);
 }
 
@@ -255,6 +322,18 @@ guint64
 whep_viewer_get_frames (WhepViewer *viewer)
 {
   return g_atomic_pointer_get (&viewer->frames);
+}
+
+gboolean
+whep_viewer_first_frame_is_keyframe (WhepViewer *viewer, gboolean *known)
+{
+  gboolean key;
+
+  g_mutex_lock (&viewer->lock);
+  *known = viewer->first_done;
+  key = viewer->first_done && viewer->first_whole && viewer->first_has_idr;
+  g_mutex_unlock (&viewer->lock);
+  return key;
 }
 
 gboolean

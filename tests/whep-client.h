@@ -21,6 +21,11 @@ gboolean    whep_viewer_set_answer   (WhepViewer  *viewer,
                                       const char  *sdp,
                                       GError     **error);
 guint64     whep_viewer_get_frames   (WhepViewer  *viewer);
+/* H.264: TRUE if the first RTP packets received were a whole access unit
+ * with an IDR slice. @known: whether that frame is complete (a packet of
+ * the next one came). */
+gboolean    whep_viewer_first_frame_is_keyframe (WhepViewer *viewer,
+                                                 gboolean   *known);
 
 /* The signalling steps on any webrtcbin (the benchmark's viewers build
  * their own): the offer once ICE gathering completes, and applying

@@ -108,7 +108,9 @@ struct _OnAirRtpTap
   GstPad     *tee_pad;
   gssize      frames_sent;    /* atomic */
   gssize      frames_dropped; /* atomic; RTP packets the leaky queue shed */
-  gint        open;           /* atomic: media flows once DTLS is up */
+  gint        open;           /* atomic: media flows from the next keyframe */
+  gint64      opened_at;      /* monotonic µs; set before open */
+  gboolean    bounded;        /* streaming thread: the queue sheds old packets */
 };
 
 typedef struct
@@ -2342,16 +2344,93 @@ count_frames_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
-/* Until the viewer's DTLS is up webrtcbin would only hold or shed media:
- * drop it here instead, so the first packet it gets starts a keyframe. */
+/* TRUE if @buffer is the first RTP packet of a keyframe. H.264: the
+ * payloader leaves DELTA_UNIT off that packet alone (h264parse and the
+ * encoders mark access units). VP8: rtpvp8pay marks nothing, so the
+ * payload descriptor says it (RFC 7741): start of partition 0, and the
+ * VP8 header's P bit clear. */
+static gboolean
+rtp_starts_keyframe (GstBuffer *buffer, OnAirCodec codec)
+{
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  const guint8 *p;
+  guint len;
+  guint i = 1;
+  gboolean key = FALSE;
+
+  if (buffer == NULL)
+    return FALSE;
+  if (codec == ON_AIR_CODEC_H264)
+    return !GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT);
+  if (!gst_rtp_buffer_map (buffer, GST_MAP_READ, &rtp))
+    return FALSE;
+  p = gst_rtp_buffer_get_payload (&rtp);
+  len = gst_rtp_buffer_get_payload_len (&rtp);
+  if (len >= 2 && (p[0] & 0x10) != 0 && (p[0] & 0x07) == 0)
+    {
+      if ((p[0] & 0x80) != 0)                    /* X: extensions follow */
+        {
+          guint8 x = p[1];
+
+          i = 2;
+          if ((x & 0x80) != 0)                   /* I: picture ID, 7 or 15 bits */
+            i += (len > i && (p[i] & 0x80) != 0) ? 2 : 1;
+          if ((x & 0x40) != 0)                   /* L: TL0PICIDX */
+            i++;
+          if ((x & 0x30) != 0)                   /* T or K: TID and KEYIDX */
+            i++;
+        }
+      key = len > i && (p[i] & 0x01) == 0;
+    }
+  gst_rtp_buffer_unmap (&rtp);
+  return key;
+}
+
+/* A viewer that falls behind sheds packets after this much instead of
+ * adding delay; the browser recovers with a keyframe request. */
+#define TAP_QUEUE_MAX_TIME (300 * GST_MSECOND)
+
+/* Nothing reaches the viewer's webrtcbin until its ICE is up; then media
+ * flows from the start of a keyframe (requested when the tap opened), so
+ * the first packet the browser gets begins a picture it can show. A
+ * stream whose keyframes cannot be told apart still flows after
+ * KEYFRAME_WAIT_US, as the browser can ask for one itself.
+ *
+ * On the queue's source pad, so the queue keeps flowing while this drops.
+ * The queue's time limit is set here, once its first packet is out: until
+ * then a queue measures its fill from the start of the stream's segment
+ * (minutes ago, for a live source) and would shed its first packets as
+ * 'too old' — the keyframe, when that comes first. */
+#define KEYFRAME_WAIT_US (1 * G_USEC_PER_SEC)
+
 static GstPadProbeReturn
 hold_until_open_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
   OnAirRtpTap *tap = user_data;
+  GstBuffer *first;
 
-  if (g_atomic_int_get (&tap->open))
-    return GST_PAD_PROBE_REMOVE;
-  return GST_PAD_PROBE_DROP;
+  if (!tap->bounded)
+    {
+      tap->bounded = TRUE;
+      g_object_set (tap->queue, "max-size-time", TAP_QUEUE_MAX_TIME, NULL);
+    }
+  if (!g_atomic_int_get (&tap->open))
+    return GST_PAD_PROBE_DROP;
+  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER_LIST)
+    {
+      GstBufferList *list = GST_PAD_PROBE_INFO_BUFFER_LIST (info);
+      first = gst_buffer_list_length (list) > 0 ? gst_buffer_list_get (list, 0) : NULL;
+    }
+  else
+    first = GST_PAD_PROBE_INFO_BUFFER (info);
+  if (!rtp_starts_keyframe (first, tap->group->codec))
+    {
+      if (g_get_monotonic_time () - tap->opened_at < KEYFRAME_WAIT_US)
+        return GST_PAD_PROBE_DROP;
+      g_debug ("No keyframe %d ms after a viewer's ICE was up: media flows without",
+               (int) (KEYFRAME_WAIT_US / 1000));
+    }
+  return GST_PAD_PROBE_REMOVE;
 }
 
 /* webrtcbin compares H.264 profile-level-id as a string: the browser
@@ -2411,15 +2490,16 @@ on_air_broadcast_attach_webrtc (OnAirBroadcast *self, GstElement *webrtcbin, OnA
   tap = g_new0 (OnAirRtpTap, 1);
   tap->group = group;
   tap->webrtcbin = gst_object_ref (webrtcbin);
-  /* A viewer that falls behind sheds packets after 300 ms instead of
-   * adding delay; the browser recovers with a keyframe request. */
-  tap->queue = gst_object_ref (make_queue (TRUE, 0, 300 * GST_MSECOND));
+  /* Unbounded until its first packet is out: hold_until_open_probe(). */
+  tap->queue = gst_object_ref (make_queue (TRUE, 0, 0));
   g_signal_connect (tap->queue, "overrun", G_CALLBACK (on_tap_overrun), tap);
 
   gst_bin_add_many (GST_BIN (self->pipeline), tap->queue, webrtcbin, NULL);
   queue_src = gst_element_get_static_pad (tap->queue, "src");
   webrtc_sink = gst_element_request_pad_simple (webrtcbin, "sink_%u");
   gst_pad_link (queue_src, webrtc_sink);
+  gst_pad_add_probe (queue_src, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+                     hold_until_open_probe, tap, NULL);
   gst_pad_add_probe (queue_src, GST_PAD_PROBE_TYPE_BUFFER, count_frames_probe, tap, NULL);
   gst_pad_add_probe (queue_src, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_air_relax_h264_profile_probe, NULL, NULL);
   gst_element_sync_state_with_parent (webrtcbin);
@@ -2427,8 +2507,6 @@ on_air_broadcast_attach_webrtc (OnAirBroadcast *self, GstElement *webrtcbin, OnA
 
   queue_sink = gst_element_get_static_pad (tap->queue, "sink");
   tap->tee_pad = gst_element_request_pad_simple (group->tee, "src_%u");
-  gst_pad_add_probe (tap->tee_pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
-                     hold_until_open_probe, tap, NULL);
   gst_pad_link (tap->tee_pad, queue_sink);
 
   g_ptr_array_add (self->taps, tap);
@@ -2466,8 +2544,11 @@ on_air_broadcast_open_webrtc (OnAirBroadcast *self, OnAirRtpTap *tap)
   g_return_if_fail (ON_AIR_IS_BROADCAST (self));
   g_return_if_fail (tap != NULL);
 
-  if (g_atomic_int_compare_and_exchange (&tap->open, 0, 1))
-    on_air_broadcast_request_keyframe (self);
+  if (g_atomic_int_get (&tap->open))
+    return;
+  tap->opened_at = g_get_monotonic_time ();
+  g_atomic_int_set (&tap->open, 1);
+  on_air_broadcast_request_keyframe (self);
 }
 
 guint64

@@ -99,8 +99,9 @@ OnAirRtpTap      *on_air_broadcast_attach_webrtc       (OnAirBroadcast  *self,
  * warm by the time the viewer's offer arrives (a few hundred ms later).
  * Held until a WebRTC viewer attaches, or for 5 s if none does. */
 void              on_air_broadcast_expect_webrtc       (OnAirBroadcast  *self);
-/* The viewer is connected (ICE and DTLS): media flows from a fresh
- * keyframe, so its picture starts at once. */
+/* The viewer's ICE is up: media flows from a fresh keyframe (requested
+ * here), so its picture starts at once. webrtcbin holds it until DTLS is
+ * done, so the keyframe is encoded while the handshake runs. */
 void              on_air_broadcast_open_webrtc         (OnAirBroadcast  *self,
                                                         OnAirRtpTap     *tap);
 void              on_air_broadcast_detach_webrtc       (OnAirBroadcast  *self,
