@@ -176,6 +176,7 @@ test_json_offer_vp8 (void)
   g_autoptr(TestResponse) r = NULL;
   g_autofree char *body = NULL;
   JsonObject *reply;
+  gboolean known = FALSE;
 
   g_assert_true (test_server_wait_live (ts, 10000));
   offer = whep_viewer_create_offer (v, &error);
@@ -200,6 +201,9 @@ test_json_offer_vp8 (void)
   whep_viewer_set_answer (v, json_object_get_string_member (reply, "sdp"), &error);
   g_assert_no_error (error);
   g_assert_true (test_whep_wait_frames (v, 20, 15000));
+  /* Its media started at a key frame, told from the VP8 payload. */
+  g_assert_true (whep_viewer_first_frame_is_keyframe (v, &known));
+  g_assert_true (known);
 
   test_server_free (ts);
 }

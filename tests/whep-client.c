@@ -25,7 +25,7 @@ struct _WhepViewer
   GMutex      lock;
   int         width;
   int         height;
-  /* The first access unit received (H.264), under lock. */
+  /* The first frame received, under lock. */
   gboolean    first_seen;     /* its first packet came */
   gboolean    first_done;     /* a packet of the next one came */
   guint32     first_ts;
@@ -73,8 +73,11 @@ first_frame_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   if (!gst_rtp_buffer_map (GST_PAD_PROBE_INFO_BUFFER (info), GST_MAP_READ, &rtp))
     return GST_PAD_PROBE_OK;
   ts = gst_rtp_buffer_get_timestamp (&rtp);
-  h264_packet_info (gst_rtp_buffer_get_payload (&rtp), gst_rtp_buffer_get_payload_len (&rtp), &starts, &idr);
+  if (g_str_equal (viewer->codec, "H264"))
+    h264_packet_info (gst_rtp_buffer_get_payload (&rtp), gst_rtp_buffer_get_payload_len (&rtp), &starts, &idr);
   gst_rtp_buffer_unmap (&rtp);
+  if (!g_str_equal (viewer->codec, "H264"))
+    starts = idr = on_air_rtp_starts_keyframe (GST_PAD_PROBE_INFO_BUFFER (info), ON_AIR_CODEC_VP8);
 
   g_mutex_lock (&viewer->lock);
   if (!viewer->first_seen)
@@ -153,8 +156,7 @@ on_pad_added (GstElement *webrtcbin, GstPad *pad, gpointer user_data)
   gst_pad_add_probe (count_pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, caps_probe, viewer, NULL);
   gst_element_sync_state_with_parent (bin);
   sink_pad = gst_element_get_static_pad (bin, "sink");
-  if (h264)
-    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, first_frame_probe, viewer, NULL);
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, first_frame_probe, viewer, NULL);
   gst_pad_link (pad, sink_pad);
 }
 

@@ -21,9 +21,10 @@ gboolean    whep_viewer_set_answer   (WhepViewer  *viewer,
                                       const char  *sdp,
                                       GError     **error);
 guint64     whep_viewer_get_frames   (WhepViewer  *viewer);
-/* H.264: TRUE if the first RTP packets received were a whole access unit
- * with an IDR slice. @known: whether that frame is complete (a packet of
- * the next one came). */
+/* TRUE if the first RTP packets received were a whole keyframe (H.264: an
+ * access unit with an IDR slice, from its first NAL unit; VP8: its first
+ * packet starts a key frame). @known: whether that frame is complete (a
+ * packet of the next one came). */
 gboolean    whep_viewer_first_frame_is_keyframe (WhepViewer *viewer,
                                                  gboolean   *known);
 

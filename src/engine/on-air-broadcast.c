@@ -2344,13 +2344,12 @@ count_frames_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
-/* TRUE if @buffer is the first RTP packet of a keyframe. H.264: the
- * payloader leaves DELTA_UNIT off that packet alone (h264parse and the
- * encoders mark access units). VP8: rtpvp8pay marks nothing, so the
- * payload descriptor says it (RFC 7741): start of partition 0, and the
- * VP8 header's P bit clear. */
-static gboolean
-rtp_starts_keyframe (GstBuffer *buffer, OnAirCodec codec)
+/* H.264: the payloader leaves DELTA_UNIT off that packet alone (h264parse
+ * and the encoders mark access units). VP8: rtpvp8pay marks nothing, so
+ * the payload descriptor says it (RFC 7741): start of partition 0, and
+ * the VP8 header's P bit clear. */
+gboolean
+on_air_rtp_starts_keyframe (GstBuffer *buffer, OnAirCodec codec)
 {
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
   const guint8 *p;
@@ -2423,7 +2422,7 @@ hold_until_open_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
     }
   else
     first = GST_PAD_PROBE_INFO_BUFFER (info);
-  if (!rtp_starts_keyframe (first, tap->group->codec))
+  if (!on_air_rtp_starts_keyframe (first, tap->group->codec))
     {
       if (g_get_monotonic_time () - tap->opened_at < KEYFRAME_WAIT_US)
         return GST_PAD_PROBE_DROP;

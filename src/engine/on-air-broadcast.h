@@ -113,6 +113,10 @@ void              on_air_broadcast_request_keyframe    (OnAirBroadcast  *self);
 /* TRUE if @buffer is an RTP packet with the marker bit: the last packet
  * of a video frame. */
 gboolean          on_air_rtp_ends_frame                (GstBuffer       *buffer);
+/* TRUE if @buffer is the first RTP packet of a keyframe, as On Air's
+ * payloaders make them (H.264: flags; VP8: the payload descriptor). */
+gboolean          on_air_rtp_starts_keyframe           (GstBuffer       *buffer,
+                                                        OnAirCodec       codec);
 
 /* A downstream event probe for RTP H.264 going into a webrtcbin: drops
  * profile-level-id from the caps, which webrtcbin 1.22 compares with the
