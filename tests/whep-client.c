@@ -67,16 +67,17 @@ first_frame_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
   WhepViewer *viewer = user_data;
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-  gboolean starts, idr;
+  gboolean h264 = g_str_equal (viewer->codec, "H264");
+  gboolean starts = FALSE, idr = FALSE;
   guint32 ts;
 
   if (!gst_rtp_buffer_map (GST_PAD_PROBE_INFO_BUFFER (info), GST_MAP_READ, &rtp))
     return GST_PAD_PROBE_OK;
   ts = gst_rtp_buffer_get_timestamp (&rtp);
-  if (g_str_equal (viewer->codec, "H264"))
+  if (h264)
     h264_packet_info (gst_rtp_buffer_get_payload (&rtp), gst_rtp_buffer_get_payload_len (&rtp), &starts, &idr);
   gst_rtp_buffer_unmap (&rtp);
-  if (!g_str_equal (viewer->codec, "H264"))
+  if (!h264)
     starts = idr = on_air_rtp_starts_keyframe (GST_PAD_PROBE_INFO_BUFFER (info), ON_AIR_CODEC_VP8);
 
   g_mutex_lock (&viewer->lock);
