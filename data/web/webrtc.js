@@ -74,7 +74,8 @@
    *
    * The answer is applied here, as soon as it arrives: ICE, DTLS and the
    * first frame no longer wait for the rest of the page to load (the
-   * deferred viewer.js runs 20–100 ms after the answer on a busy phone). */
+   * deferred viewer.js ran 40–105 ms after the answer had come, headless
+   * Chromium on two cores). */
   function offer () {
     const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
     preferH264(pc.addTransceiver('video', { direction: 'recvonly' }));
