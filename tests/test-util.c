@@ -522,23 +522,31 @@ test_whep_wait_frames (WhepViewer *viewer, guint64 n, guint timeout_ms)
   return test_wait_until (has_frames, &w, timeout_ms);
 }
 
-guint
-test_count_factory (GstElement *bin, const char *factory)
+GPtrArray *
+test_find_factory (GstElement *bin, const char *factory)
 {
   g_autoptr(GstIterator) it = gst_bin_iterate_recurse (GST_BIN (bin));
+  GPtrArray *found = g_ptr_array_new_with_free_func (gst_object_unref);
   GValue v = G_VALUE_INIT;
-  guint n = 0;
 
   while (gst_iterator_next (it, &v) == GST_ITERATOR_OK)
     {
       GstElementFactory *f = gst_element_get_factory (g_value_get_object (&v));
 
       if (f != NULL && g_str_equal (GST_OBJECT_NAME (f), factory))
-        n++;
+        g_ptr_array_add (found, g_value_dup_object (&v));
       g_value_reset (&v);
     }
   g_value_unset (&v);
-  return n;
+  return found;
+}
+
+guint
+test_count_factory (GstElement *bin, const char *factory)
+{
+  g_autoptr(GPtrArray) found = test_find_factory (bin, factory);
+
+  return found->len;
 }
 
 GSocketListener *

@@ -65,7 +65,8 @@ GSocketListener *test_hold_port (guint *port);
 /* A port on 127.0.0.1 nothing listens on (it was free a moment ago). */
 guint         test_closed_port  (void);
 
-/* Elements made by @factory anywhere in @bin. */
+/* Elements made by @factory anywhere in @bin (refs), and how many. */
+GPtrArray    *test_find_factory  (GstElement *bin, const char *factory);
 guint         test_count_factory (GstElement *bin, const char *factory);
 gboolean      test_decode_jpeg  (GBytes *jpeg, int *width, int *height);
 /* Decodes @jpeg and reads On Air's time stamp off it. */

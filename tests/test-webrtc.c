@@ -35,6 +35,28 @@ count_viewers (TestServer *ts, const char *kind)
   return n;
 }
 
+/* The largest stun-pacing-timer among the NiceAgents of the viewers'
+ * webrtcbins in @pipeline (0 if none). */
+static guint
+max_stun_pacing (GstElement *pipeline)
+{
+  g_autoptr(GPtrArray) webrtcbins = test_find_factory (pipeline, "webrtcbin");
+  guint max = 0;
+
+  for (guint i = 0; i < webrtcbins->len; i++)
+    {
+      g_autoptr(GObject) ice = NULL;
+      g_autoptr(GObject) agent = NULL;
+      guint pace = 0;
+
+      g_object_get (g_ptr_array_index (webrtcbins, i), "ice-agent", &ice, NULL);
+      g_object_get (ice, "agent", &agent, NULL);
+      g_object_get (agent, "stun-pacing-timer", &pace, NULL);
+      max = MAX (max, pace);
+    }
+  return max;
+}
+
 static void
 test_whep_two_viewers_share_encoder (void)
 {
@@ -68,6 +90,8 @@ test_whep_two_viewers_share_encoder (void)
    * around once a viewer is connected; the frames above went without. */
   g_assert_cmpuint (test_count_factory (on_air_broadcast_get_pipeline (ts->broadcast), "rtpulpfecenc"), ==, 0);
   g_assert_cmpuint (test_count_factory (on_air_broadcast_get_pipeline (ts->broadcast), "rtpredenc"), ==, 0);
+  /* libnice answers a browser's first check after 5 ms, not its default 20. */
+  g_assert_cmpuint (max_stun_pacing (on_air_broadcast_get_pipeline (ts->broadcast)), ==, 5);
 
   delete_url = test_server_url (ts, loc_a);
   r = test_http ("DELETE", delete_url, NULL, NULL, 0, TEST_TOKEN);
