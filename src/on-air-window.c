@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "on-air-camera.h"
 #include "on-air-error.h"
 #include "on-air-lan.h"
 #include "on-air-qr.h"
@@ -646,25 +647,6 @@ use_source (OnAirWindow *self, const char *source)
 /* ---------------------------------------------------------------------- */
 /* the source picker                                                      */
 
-static char *
-camera_path (GstDevice *device)
-{
-  g_autoptr(GstStructure) props = gst_device_get_properties (device);
-  const char *api;
-  const char *path;
-
-  if (props == NULL)
-    return NULL;
-  /* V4L2 nodes only, as the engine opens them; PipeWire duplicates skipped. */
-  api = gst_structure_get_string (props, "device.api");
-  if (api != NULL && !g_str_equal (api, "v4l2"))
-    return NULL;
-  path = gst_structure_get_string (props, "device.path");
-  if (path == NULL)
-    path = gst_structure_get_string (props, "api.v4l2.path");
-  return g_strdup (path);
-}
-
 static guint
 find_source_row (OnAirWindow *self, const char *id)
 {
@@ -714,12 +696,12 @@ fill_sources (OnAirWindow *self)
   devices = g_list_reverse (devices);
   for (GList *l = devices; l != NULL; l = l->next)
     {
-      g_autofree char *path = camera_path (l->data);
+      g_autofree char *id = on_air_camera_dup_id (l->data);
 
-      if (path == NULL)
+      if (id == NULL)
         continue;
       g_ptr_array_add (names, gst_device_get_display_name (l->data));
-      g_ptr_array_add (ids, g_strconcat ("v4l2://", path, NULL));
+      g_ptr_array_add (ids, g_steal_pointer (&id));
     }
   g_list_free_full (devices, gst_object_unref);
 
@@ -1068,8 +1050,7 @@ on_air_window_init (OnAirWindow *self)
   adw_combo_row_set_model (self->address_row, G_LIST_MODEL (self->addresses));
 
   /* Cameras come and go while the window is open. */
-  self->monitor = gst_device_monitor_new ();
-  gst_device_monitor_add_filter (self->monitor, "Video/Source", NULL);
+  self->monitor = on_air_camera_monitor_new ();
   bus = gst_device_monitor_get_bus (self->monitor);
   self->monitor_watch = gst_bus_add_watch (bus, on_monitor_message, self);
   gst_object_unref (bus);

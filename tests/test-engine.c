@@ -4,7 +4,7 @@
  */
 #include "config.h"
 
-#include "on-air-broadcast-private.h"
+#include "on-air-camera.h"
 #include "on-air-error.h"
 #include "on-air-lan.h"
 #include "on-air-source-spec.h"
@@ -298,7 +298,7 @@ test_camera_caps (void)
   g_autoptr(GstCaps) expected = NULL;
   gboolean jpeg;
 
-  chosen = on_air_choose_camera_caps (webcam, &jpeg);
+  chosen = on_air_camera_choose_caps (webcam, &jpeg);
   expected = gst_caps_from_string ("image/jpeg, width=1280, height=720, framerate=[1/1, 30/1]");
   g_assert_true (jpeg);
   g_assert_true (gst_caps_is_equal (chosen, expected));
@@ -306,14 +306,14 @@ test_camera_caps (void)
   g_clear_pointer (&expected, gst_caps_unref);
 
   /* Raw only: 30 fps beats size. */
-  chosen = on_air_choose_camera_caps (raw_only, &jpeg);
+  chosen = on_air_camera_choose_caps (raw_only, &jpeg);
   expected = gst_caps_from_string ("video/x-raw, width=640, height=480, framerate=[1/1, 30/1]");
   g_assert_false (jpeg);
   g_assert_true (gst_caps_is_equal (chosen, expected));
   g_clear_pointer (&chosen, gst_caps_unref);
 
   /* Nothing known: let the camera negotiate raw up to 720p. */
-  chosen = on_air_choose_camera_caps (NULL, &jpeg);
+  chosen = on_air_camera_choose_caps (NULL, &jpeg);
   expected = gst_caps_from_string ("video/x-raw");
   g_assert_false (jpeg);
   g_assert_true (gst_caps_is_subset (chosen, expected));

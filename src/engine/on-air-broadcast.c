@@ -28,16 +28,16 @@
 #include <gst/video/video.h>
 
 #include "on-air-broadcast.h"
-#include "on-air-broadcast-private.h"
+#include "on-air-camera.h"
 #include "on-air-error.h"
 #include "on-air-stamp.h"
 
 #define RETRY_SECONDS 5
 /* A live source that sends nothing for this long has failed. */
 #define STALL_SECONDS 5
-#define SOURCE_WIDTH 1280
-#define SOURCE_HEIGHT 720
-#define SOURCE_FPS 30
+#define SOURCE_WIDTH ON_AIR_CAMERA_MAX_WIDTH
+#define SOURCE_HEIGHT ON_AIR_CAMERA_MAX_HEIGHT
+#define SOURCE_FPS ON_AIR_CAMERA_FPS
 
 typedef enum
 {
@@ -111,6 +111,8 @@ struct _OnAirRtpTap
   gint        open;           /* atomic: media flows from the next keyframe */
   gint64      opened_at;      /* monotonic µs; set before open */
   gboolean    bounded;        /* streaming thread: the queue sheds old packets */
+  OnAirRtpTapLostFunc lost_func;
+  gpointer    lost_data;
 };
 
 typedef struct
@@ -187,9 +189,7 @@ enum {
 enum {
   SIGNAL_JPEG_FRAME,
   SIGNAL_PREVIEW_FRAME,
-  SIGNAL_PIPELINE_RESET,
   SIGNAL_MJPEG_CLIENT_REMOVED,
-  SIGNAL_WEBRTC_VIEWER_ERROR,
   N_SIGNALS
 };
 
@@ -197,7 +197,6 @@ static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
 static void build_producer (OnAirBroadcast *self, Fmt fmt);
-static GstCaps *choose_camera_caps (GstCaps *device_caps, Fmt *native);
 static void stage_acquire (OnAirBroadcast *self, Fmt fmt);
 static void stage_release (OnAirBroadcast *self, Fmt fmt);
 static void slot_build (OnAirBroadcast *self, SinkSlot *slot);
@@ -861,8 +860,6 @@ slot_release (OnAirBroadcast *self, SinkSlot *slot)
 /* ---------------------------------------------------------------------- */
 /* MJPEG fan-out                                                          */
 
-#define MJPEG_BOUNDARY "onairframe"
-
 static void
 free_part_header (gpointer data)
 {
@@ -879,7 +876,7 @@ frame_part_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   GstBuffer *jpeg = GST_PAD_PROBE_INFO_BUFFER (info);
   GstBuffer *part = gst_buffer_new ();
   gsize size = gst_buffer_get_size (jpeg);
-  char *head = g_strdup_printf ("--" MJPEG_BOUNDARY "\r\nContent-Type: image/jpeg\r\n"
+  char *head = g_strdup_printf ("--" ON_AIR_MJPEG_BOUNDARY "\r\nContent-Type: image/jpeg\r\n"
                                 "Content-Length: %" G_GSIZE_FORMAT "\r\n\r\n", size);
   gsize head_len = strlen (head);
   static const char crlf[] = "\r\n";
@@ -1263,136 +1260,18 @@ build_test_source (OnAirBroadcast *self, GError **error)
   return TRUE;
 }
 
-/* Scores a caps structure: the largest picture up to 1280×720 that runs
- * at 30 fps or more, MJPEG before raw (USB 2 cannot carry raw 720p30). */
-static gint64
-score_camera_structure (const GstStructure *s, int *width, int *height)
-{
-  const char *name = gst_structure_get_name (s);
-  int w = 0, h = 0;
-  gint64 score;
-  const GValue *rate;
-  double best_rate = 0;
-
-  if (!g_str_equal (name, "image/jpeg") && !g_str_equal (name, "video/x-raw"))
-    return -1;
-  if (!gst_structure_get_int (s, "width", &w) || !gst_structure_get_int (s, "height", &h))
-    return -1;
-  if (w > SOURCE_WIDTH || h > SOURCE_HEIGHT)
-    return -1;
-
-  rate = gst_structure_get_value (s, "framerate");
-  if (rate != NULL && GST_VALUE_HOLDS_FRACTION (rate))
-    best_rate = (double) gst_value_get_fraction_numerator (rate) /
-                MAX (1, gst_value_get_fraction_denominator (rate));
-  else if (rate != NULL && GST_VALUE_HOLDS_LIST (rate))
-    for (guint i = 0; i < gst_value_list_get_size (rate); i++)
-      {
-        const GValue *r = gst_value_list_get_value (rate, i);
-        if (GST_VALUE_HOLDS_FRACTION (r))
-          best_rate = MAX (best_rate, (double) gst_value_get_fraction_numerator (r) /
-                                      MAX (1, gst_value_get_fraction_denominator (r)));
-      }
-  else if (rate != NULL && GST_VALUE_HOLDS_FRACTION_RANGE (rate))
-    best_rate = SOURCE_FPS;
-
-  score = (gint64) w * h;
-  if (best_rate + 0.5 >= SOURCE_FPS)
-    score += (gint64) 1 << 40;
-  if (g_str_equal (name, "image/jpeg"))
-    score += (gint64) 1 << 41;
-  *width = w;
-  *height = h;
-  return score;
-}
-
-GstCaps *
-on_air_choose_camera_caps (GstCaps *device_caps, gboolean *is_jpeg)
-{
-  Fmt native = FMT_RAW;
-  GstCaps *caps = choose_camera_caps (device_caps, &native);
-
-  *is_jpeg = native == FMT_JPEG;
-  return caps;
-}
-
-static GstCaps *
-choose_camera_caps (GstCaps *device_caps, Fmt *native)
-{
-  gint64 best = -1;
-  const GstStructure *best_s = NULL;
-  int bw = 0, bh = 0;
-  g_autofree char *text = NULL;
-
-  if (device_caps != NULL)
-    for (guint i = 0; i < gst_caps_get_size (device_caps); i++)
-      {
-        const GstStructure *s = gst_caps_get_structure (device_caps, i);
-        int w, h;
-        gint64 score = score_camera_structure (s, &w, &h);
-
-        if (score > best)
-          {
-            best = score;
-            best_s = s;
-            bw = w;
-            bh = h;
-          }
-      }
-
-  if (best_s == NULL)
-    {
-      *native = FMT_RAW;
-      return gst_caps_from_string ("video/x-raw,width=[1,1280],height=[1,720]");
-    }
-
-  *native = g_str_equal (gst_structure_get_name (best_s), "image/jpeg") ? FMT_JPEG : FMT_RAW;
-  text = g_strdup_printf ("%s,width=%d,height=%d,framerate=[1/1,%d/1]",
-                          gst_structure_get_name (best_s), bw, bh, SOURCE_FPS);
-  return gst_caps_from_string (text);
-}
-
-static GstDevice *
-find_camera (const char *path)
-{
-  g_autoptr(GstDeviceMonitor) monitor = gst_device_monitor_new ();
-  GList *devices;
-  GstDevice *found = NULL;
-
-  gst_device_monitor_add_filter (monitor, "Video/Source", NULL);
-  if (!gst_device_monitor_start (monitor))
-    return NULL;
-  devices = gst_device_monitor_get_devices (monitor);
-  gst_device_monitor_stop (monitor);
-
-  for (GList *l = devices; l != NULL && found == NULL; l = l->next)
-    {
-      GstDevice *device = l->data;
-      g_autoptr(GstStructure) props = gst_device_get_properties (device);
-      const char *dev_path = props ? gst_structure_get_string (props, "device.path") : NULL;
-      const char *api = props ? gst_structure_get_string (props, "device.api") : NULL;
-
-      /* Only V4L2 nodes that capture; PipeWire duplicates are skipped. */
-      if (api != NULL && !g_str_equal (api, "v4l2"))
-        continue;
-      if (path == NULL || g_strcmp0 (path, dev_path) == 0)
-        found = gst_object_ref (device);
-    }
-  g_list_free_full (devices, gst_object_unref);
-  return found;
-}
-
 static gboolean
 build_camera_source (OnAirBroadcast *self, GError **error)
 {
   const char *path = on_air_source_spec_get_device (self->spec);
-  g_autoptr(GstDevice) device = find_camera (path);
+  g_autoptr(GstDevice) device = on_air_camera_find (path);
   g_autoptr(GstCaps) device_caps = NULL;
   g_autoptr(GstCaps) caps = NULL;
   g_autoptr(GstPad) filter_src = NULL;
   g_autoptr(GstPad) target = NULL;
   GstElement *src;
   GstElement *filter;
+  gboolean is_jpeg;
   Fmt native;
 
   if (device == NULL && path == NULL)
@@ -1421,7 +1300,8 @@ build_camera_source (OnAirBroadcast *self, GError **error)
       set_description (self, desc);
     }
 
-  caps = choose_camera_caps (device_caps, &native);
+  caps = on_air_camera_choose_caps (device_caps, &is_jpeg);
+  native = is_jpeg ? FMT_JPEG : FMT_RAW;
   filter = gst_element_factory_make ("capsfilter", NULL);
   g_object_set (filter, "caps", caps, NULL);
   gst_bin_add_many (GST_BIN (self->pipeline), src, filter, NULL);
@@ -1512,6 +1392,16 @@ fail_and_retry (OnAirBroadcast *self, const char *message)
   set_state (self, ON_AIR_SOURCE_STATE_FAILED);
 }
 
+/* Tells the tap's owner the broadcast can no longer feed it; detaches it
+ * if the owner did not. */
+static void
+lose_tap (OnAirBroadcast *self, OnAirRtpTap *tap)
+{
+  if (tap->lost_func != NULL)
+    tap->lost_func (tap, tap->lost_data);
+  on_air_broadcast_detach_webrtc (self, tap);
+}
+
 /* The viewer whose queue or webrtcbin (or anything inside it) is @object. */
 static OnAirRtpTap *
 find_tap_of (OnAirBroadcast *self, GstObject *object)
@@ -1550,12 +1440,7 @@ bus_cb (GstBus *bus, GstMessage *message, gpointer user_data)
         tap = find_tap_of (self, GST_MESSAGE_SRC (message));
         if (tap != NULL)
           {
-            g_autoptr(GstElement) webrtcbin = gst_object_ref (tap->webrtcbin);
-
-            g_signal_emit (self, signals[SIGNAL_WEBRTC_VIEWER_ERROR], 0, webrtcbin);
-            /* Whoever owns it did not let go: let go here. */
-            if (find_tap_of (self, GST_OBJECT (webrtcbin)) != NULL)
-              on_air_broadcast_detach_webrtc (self, find_tap_of (self, GST_OBJECT (webrtcbin)));
+            lose_tap (self, tap);
             return G_SOURCE_CONTINUE;
           }
         text = describe_error (self, error);
@@ -1637,9 +1522,8 @@ teardown_pipeline (OnAirBroadcast *self)
     return;
 
   /* WebRTC peers own their webrtcbin and let go of it here. */
-  g_signal_emit (self, signals[SIGNAL_PIPELINE_RESET], 0);
   while (self->taps->len > 0)
-    on_air_broadcast_detach_webrtc (self, g_ptr_array_index (self->taps, self->taps->len - 1));
+    lose_tap (self, g_ptr_array_index (self->taps, self->taps->len - 1));
 
   /* The sink goes with the pipeline: every MJPEG client is let go. */
   if (self->mjpeg_sink != NULL)
@@ -1856,12 +1740,6 @@ on_air_broadcast_class_init (OnAirBroadcastClass *klass)
   signals[SIGNAL_MJPEG_CLIENT_REMOVED] =
     g_signal_new ("mjpeg-client-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_SOCKET);
-  signals[SIGNAL_WEBRTC_VIEWER_ERROR] =
-    g_signal_new ("webrtc-viewer-error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, GST_TYPE_ELEMENT);
-  signals[SIGNAL_PIPELINE_RESET] =
-    g_signal_new ("pipeline-reset", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -2026,6 +1904,13 @@ on_air_broadcast_get_h264_passthrough (OnAirBroadcast *self)
 {
   g_return_val_if_fail (ON_AIR_IS_BROADCAST (self), FALSE);
   return self->native == FMT_H264;
+}
+
+gboolean
+on_air_broadcast_is_running (OnAirBroadcast *self)
+{
+  g_return_val_if_fail (ON_AIR_IS_BROADCAST (self), FALSE);
+  return self->pipeline != NULL;
 }
 
 GstElement *
@@ -2464,7 +2349,12 @@ on_tap_overrun (GstElement *queue, gpointer user_data)
 }
 
 OnAirRtpTap *
-on_air_broadcast_attach_webrtc (OnAirBroadcast *self, GstElement *webrtcbin, OnAirCodec codec, guint pt)
+on_air_broadcast_attach_webrtc (OnAirBroadcast      *self,
+                                GstElement          *webrtcbin,
+                                OnAirCodec           codec,
+                                guint                pt,
+                                OnAirRtpTapLostFunc  lost_func,
+                                gpointer             user_data)
 {
   RtpGroup *group;
   OnAirRtpTap *tap;
@@ -2489,6 +2379,8 @@ on_air_broadcast_attach_webrtc (OnAirBroadcast *self, GstElement *webrtcbin, OnA
   tap = g_new0 (OnAirRtpTap, 1);
   tap->group = group;
   tap->webrtcbin = gst_object_ref (webrtcbin);
+  tap->lost_func = lost_func;
+  tap->lost_data = user_data;
   /* Unbounded until its first packet is out: hold_until_open_probe(). */
   tap->queue = gst_object_ref (make_queue (TRUE, 0, 0));
   g_signal_connect (tap->queue, "overrun", G_CALLBACK (on_tap_overrun), tap);

@@ -53,6 +53,8 @@ gboolean          on_air_broadcast_get_resolution      (OnAirBroadcast  *self,
 double            on_air_broadcast_get_fps             (OnAirBroadcast  *self);
 /* TRUE when the source already delivers H.264 that WebRTC sends as is. */
 gboolean          on_air_broadcast_get_h264_passthrough (OnAirBroadcast *self);
+/* TRUE while a pipeline exists that viewers can be attached to. */
+gboolean          on_air_broadcast_is_running          (OnAirBroadcast  *self);
 GstElement       *on_air_broadcast_get_pipeline        (OnAirBroadcast  *self);
 /* How many video encoder elements the pipeline holds right now. */
 guint             on_air_broadcast_count_encoders      (OnAirBroadcast  *self);
@@ -64,6 +66,9 @@ void              on_air_broadcast_acquire_jpeg        (OnAirBroadcast  *self);
 void              on_air_broadcast_release_jpeg        (OnAirBroadcast  *self);
 GBytes           *on_air_broadcast_dup_latest_jpeg     (OnAirBroadcast  *self,
                                                         guint64         *sequence);
+
+/* The multipart boundary between MJPEG parts, for the response header. */
+#define ON_AIR_MJPEG_BOUNDARY "onairframe"
 
 /* MJPEG viewers: each client socket (HTTP response headers already sent)
  * is served by one multisocketsink behind the shared JPEG stage, one whole
@@ -88,13 +93,22 @@ void              on_air_broadcast_acquire_preview     (OnAirBroadcast  *self,
                                                         int              max_height);
 void              on_air_broadcast_release_preview     (OnAirBroadcast  *self);
 
+/* Called on the main context when the broadcast can no longer feed a
+ * viewer: its webrtcbin failed, or the pipeline is being torn down. The
+ * owner lets go of the tap (on_air_broadcast_detach_webrtc()) in the
+ * callback; a tap still attached when it returns is detached for it. */
+typedef void (*OnAirRtpTapLostFunc) (OnAirRtpTap *tap,
+                                     gpointer     user_data);
+
 /* Adds @webrtcbin to the pipeline, ready to be fed @codec RTP with payload
  * type @pt. Viewers that agree on codec and payload type share one
  * payloader. Nothing flows to it until on_air_broadcast_open_webrtc(). */
 OnAirRtpTap      *on_air_broadcast_attach_webrtc       (OnAirBroadcast  *self,
                                                         GstElement      *webrtcbin,
                                                         OnAirCodec       codec,
-                                                        guint            pt);
+                                                        guint            pt,
+                                                        OnAirRtpTapLostFunc lost_func,
+                                                        gpointer         user_data);
 /* A viewer's page has just loaded: starts the H.264 encoder now, so it is
  * warm by the time the viewer's offer arrives (a few hundred ms later).
  * Held until a WebRTC viewer attaches, or for 5 s if none does. */

@@ -28,7 +28,6 @@
 #include "on-air-webrtc-peer.h"
 
 #define WEB_RESOURCES "/io/github/onair/OnAir/web"
-#define BOUNDARY "onairframe"
 #define COOKIE_NAME "onair_token"
 #define SNAPSHOT_TIMEOUT_S 5
 #define SNAPSHOT_LINGER_S 3
@@ -397,7 +396,7 @@ handle_mjpeg (SoupServer        *soup,
     }
   if (!check_access (self, msg, query) || !check_capacity (self, msg))
     return;
-  if (on_air_broadcast_get_pipeline (self->broadcast) == NULL)
+  if (!on_air_broadcast_is_running (self->broadcast))
     {
       soup_message_headers_replace (headers, "Retry-After", "5");
       respond_text (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "The camera is not available right now.");
@@ -413,7 +412,7 @@ handle_mjpeg (SoupServer        *soup,
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
   /* The body runs until the connection closes. */
   soup_message_headers_set_encoding (headers, SOUP_ENCODING_EOF);
-  soup_message_headers_set_content_type (headers, "multipart/x-mixed-replace;boundary=" BOUNDARY, NULL);
+  soup_message_headers_set_content_type (headers, "multipart/x-mixed-replace;boundary=" ON_AIR_MJPEG_BOUNDARY, NULL);
   soup_message_headers_replace (headers, "Cache-Control", "no-store, no-cache, must-revalidate");
   soup_message_headers_replace (headers, "Pragma", "no-cache");
   soup_message_headers_replace (headers, "Connection", "close");
@@ -675,7 +674,7 @@ start_webrtc (OnAirServer *self, SoupServerMessage *msg, const char *sdp_text, g
       gst_sdp_message_free (offer);
       return;
     }
-  if (on_air_broadcast_get_pipeline (self->broadcast) == NULL)
+  if (!on_air_broadcast_is_running (self->broadcast))
     {
       gst_sdp_message_free (offer);
       soup_message_headers_replace (soup_server_message_get_response_headers (msg),

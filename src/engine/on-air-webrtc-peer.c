@@ -48,8 +48,6 @@ struct _OnAirWebrtcPeer
   gboolean        closed;
   gint64          answered_at;
   gint64          offered_at;
-  gulong          reset_handler;
-  gulong          error_handler;
 };
 
 G_DEFINE_FINAL_TYPE (OnAirWebrtcPeer, on_air_webrtc_peer, G_TYPE_OBJECT)
@@ -786,17 +784,10 @@ on_remote_set (GstPromise *promise, gpointer user_data)
   g_signal_emit_by_name (self->webrtcbin, "create-answer", NULL, next);
 }
 
+/* The broadcast can no longer feed this viewer (its webrtcbin failed, or
+ * the pipeline is going away). */
 static void
-on_viewer_error (OnAirBroadcast *broadcast, GstElement *webrtcbin, gpointer user_data)
-{
-  OnAirWebrtcPeer *self = user_data;
-
-  if (webrtcbin == self->webrtcbin)
-    on_air_webrtc_peer_close (self);
-}
-
-static void
-on_pipeline_reset (OnAirBroadcast *broadcast, gpointer user_data)
+on_tap_lost (OnAirRtpTap *tap, gpointer user_data)
 {
   on_air_webrtc_peer_close (user_data);
 }
@@ -859,10 +850,6 @@ on_air_webrtc_peer_new (OnAirBroadcast *broadcast, const char *id)
   self = g_object_new (ON_AIR_TYPE_WEBRTC_PEER, NULL);
   self->broadcast = g_object_ref (broadcast);
   self->id = g_strdup (id);
-  self->reset_handler = g_signal_connect_object (broadcast, "pipeline-reset",
-                                                 G_CALLBACK (on_pipeline_reset), self, 0);
-  self->error_handler = g_signal_connect_object (broadcast, "webrtc-viewer-error",
-                                                 G_CALLBACK (on_viewer_error), self, 0);
   return self;
 }
 
@@ -956,7 +943,8 @@ on_air_webrtc_peer_answer_async (OnAirWebrtcPeer     *self,
   g_signal_connect_object (self->webrtcbin, "notify::connection-state",
                            G_CALLBACK (on_connection_state), self, 0);
 
-  self->tap = on_air_broadcast_attach_webrtc (self->broadcast, self->webrtcbin, self->codec, self->pt);
+  self->tap = on_air_broadcast_attach_webrtc (self->broadcast, self->webrtcbin, self->codec, self->pt,
+                                              on_tap_lost, self);
   if (self->tap == NULL)
     {
       gst_sdp_message_free (offer);
@@ -1000,8 +988,6 @@ on_air_webrtc_peer_close (OnAirWebrtcPeer *self)
     fail_answer (self, g_error_new_literal (ON_AIR_ERROR, ON_AIR_ERROR_SOURCE_FAILED,
                                             "The broadcast was interrupted"));
 
-  g_clear_signal_handler (&self->reset_handler, self->broadcast);
-  g_clear_signal_handler (&self->error_handler, self->broadcast);
   if (self->webrtcbin != NULL)
     g_signal_handlers_disconnect_by_data (self->webrtcbin, self);
   if (self->tap != NULL)
