@@ -276,6 +276,113 @@ test_frozen_camera (void)
   test_server_free (ts);
 }
 
+static void
+count_preview (OnAirBroadcast *broadcast, GstSample *sample, gpointer user_data)
+{
+  guint *count = user_data;
+  (*count)++;
+}
+
+typedef struct
+{
+  guint *count;
+  guint  target;
+} CountAtLeast;
+
+static gboolean
+count_reached (gpointer data)
+{
+  CountAtLeast *c = data;
+  return *c->count >= c->target;
+}
+
+static gboolean
+wait_previews (guint *count, guint n, guint timeout_ms)
+{
+  CountAtLeast c = { count, *count + n };
+  return test_wait_until (count_reached, &c, timeout_ms);
+}
+
+/* Outputs asked for before the camera has said what it sends (the window's
+ * preview is asked for before start; an MJPEG viewer may connect before
+ * the RTSP stream arrives) get frames as soon as there are any. */
+static void
+test_outputs_before_stream (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RtspFixture) camera = rtsp_fixture_new (NULL, NULL, &error);
+  g_autofree char *url = rtsp_fixture_get_url (camera, FALSE);
+  g_autoptr(OnAirSourceSpec) spec = on_air_source_spec_parse (url, &error);
+  g_autoptr(OnAirBroadcast) broadcast = on_air_broadcast_new (spec);
+  g_autoptr(OnAirServer) server = on_air_server_new (broadcast);
+  g_autoptr(MjpegReader) reader = NULL;
+  g_autofree char *stream = NULL;
+  guint previews = 0;
+
+  g_assert_no_error (error);
+  g_signal_connect (broadcast, "preview-frame", G_CALLBACK (count_preview), &previews);
+  /* The preview before start, as the window asks for it. */
+  on_air_broadcast_acquire_preview (broadcast, 640, 360);
+  on_air_server_set_token (server, TEST_TOKEN);
+  on_air_server_listen (server, "127.0.0.1", 0, &error);
+  g_assert_no_error (error);
+  g_assert_true (on_air_broadcast_start (broadcast, &error));
+  g_assert_no_error (error);
+
+  /* An MJPEG viewer before the stream has arrived. */
+  g_assert_cmpint (on_air_broadcast_get_state (broadcast), ==, ON_AIR_SOURCE_STATE_STARTING);
+  stream = g_strdup_printf ("http://127.0.0.1:%u/stream.mjpg?token=%s",
+                            on_air_server_get_port (server), TEST_TOKEN);
+  reader = mjpeg_reader_new (stream);
+
+  g_assert_true (wait_previews (&previews, 10, 15000));
+  g_assert_true (mjpeg_reader_wait_frames (reader, 10, 15000));
+
+  g_clear_pointer (&reader, mjpeg_reader_free);
+  on_air_broadcast_release_preview (broadcast);
+  on_air_server_stop (server);
+  on_air_broadcast_stop (broadcast);
+}
+
+/* The camera leaves and comes back: the preview asked for once keeps
+ * showing it, and MJPEG viewers get its frames again. */
+static void
+test_outputs_across_reconnect (void)
+{
+  g_autoptr(GError) error = NULL;
+  RtspFixture *camera = rtsp_fixture_new (NULL, NULL, &error);
+  guint port = rtsp_fixture_get_port (camera);
+  g_autofree char *url = rtsp_fixture_get_url (camera, FALSE);
+  TestServer *ts;
+  g_autofree char *stream = NULL;
+  g_autoptr(MjpegReader) reader = NULL;
+  guint previews = 0;
+
+  g_assert_no_error (error);
+  ts = test_server_new (url, TEST_TOKEN, 10);
+  g_signal_connect (ts->broadcast, "preview-frame", G_CALLBACK (count_preview), &previews);
+  on_air_broadcast_acquire_preview (ts->broadcast, 640, 360);
+  stream = g_strdup_printf ("%s/stream.mjpg?token=%s", ts->base, TEST_TOKEN);
+  g_assert_true (wait_previews (&previews, 10, 15000));
+
+  rtsp_fixture_free (camera);
+  g_assert_true (test_broadcast_wait_state (ts->broadcast, ON_AIR_SOURCE_STATE_FAILED, 20000));
+  camera = rtsp_fixture_new_on_port (port, NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  /* A viewer that comes during the reconnect, before the stream is back. */
+  g_assert_true (test_wait_until ((TestCondition) on_air_broadcast_is_running, ts->broadcast, 20000));
+  reader = mjpeg_reader_new (stream);
+  g_assert_true (test_server_wait_live (ts, 20000));
+  g_assert_true (wait_previews (&previews, 10, 15000));
+  g_assert_true (mjpeg_reader_wait_frames (reader, 10, 15000));
+
+  g_clear_pointer (&reader, mjpeg_reader_free);
+  on_air_broadcast_release_preview (ts->broadcast);
+  test_server_free (ts);
+  rtsp_fixture_free (camera);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -288,5 +395,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/rtsp/camera-comes-back", test_camera_comes_back);
   g_test_add_func ("/rtsp/frozen-camera", test_frozen_camera);
   g_test_add_func ("/rtsp/decoder-starts-mid-gop", test_decoder_starts_mid_gop);
+  g_test_add_func ("/rtsp/outputs-before-stream", test_outputs_before_stream);
+  g_test_add_func ("/rtsp/outputs-across-reconnect", test_outputs_across_reconnect);
   return g_test_run ();
 }

@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include <glib/gstdio.h>
+
 #include <gst/app/gstappsink.h>
 #include <gst/app/gstappsrc.h>
 #include <gst/video/video.h>
@@ -226,6 +228,114 @@ decode_jpeg (GBytes *jpeg, const char *format)
   sample = gst_app_sink_try_pull_sample (GST_APP_SINK (sink), 5 * GST_SECOND);
   gst_element_set_state (pipeline, GST_STATE_NULL);
   return sample;
+}
+
+gboolean
+test_jpeg_color (GBytes *jpeg, guint8 rgb[3])
+{
+  g_autoptr(GstSample) sample = decode_jpeg (jpeg, "RGB");
+  GstVideoInfo info;
+  GstMapInfo map;
+  const guint8 *px;
+
+  if (sample == NULL || !gst_video_info_from_caps (&info, gst_sample_get_caps (sample)))
+    return FALSE;
+  if (!gst_buffer_map (gst_sample_get_buffer (sample), &map, GST_MAP_READ))
+    return FALSE;
+  /* The middle of the picture. */
+  px = map.data + GST_VIDEO_INFO_PLANE_STRIDE (&info, 0) * (GST_VIDEO_INFO_HEIGHT (&info) / 2) +
+       3 * (GST_VIDEO_INFO_WIDTH (&info) / 2);
+  memcpy (rgb, px, 3);
+  gst_buffer_unmap (gst_sample_get_buffer (sample), &map);
+  return TRUE;
+}
+
+gboolean
+test_color_near (const guint8 rgb[3], guint32 argb)
+{
+  for (int i = 0; i < 3; i++)
+    if (ABS ((int) rgb[i] - (int) ((argb >> (16 - 8 * i)) & 0xff)) > 24)
+      return FALSE;
+  return TRUE;
+}
+
+static char *fakecam_dir;
+static guint fakecam_next = 100;
+
+void
+test_fakecam_setup (void)
+{
+  g_autoptr(GError) error = NULL;
+
+  fakecam_dir = g_dir_make_tmp ("onair-fakecam-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_setenv ("ONAIR_FAKECAM_DIR", fakecam_dir, TRUE);
+}
+
+char *
+test_fakecam_plug (const char *id, const char *name, const char *kind, guint32 argb)
+{
+  g_autofree char *file = g_strdup_printf ("%s/%s.cam", fakecam_dir, id);
+  /* A node name as v4l2 has them, none a real camera here has. */
+  g_autofree char *path = g_strdup_printf ("/dev/video%u", fakecam_next++);
+  g_autofree char *text = g_strdup_printf ("[camera]\nname=%s\nkind=%s\ncolor=0x%08x\npath=%s\n",
+                                           name, kind, argb, path);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_nonnull (fakecam_dir);
+  g_file_set_contents (file, text, -1, &error);
+  g_assert_no_error (error);
+  return g_strconcat ("v4l2://", path, NULL);
+}
+
+void
+test_fakecam_unplug (const char *id)
+{
+  g_autofree char *file = g_strdup_printf ("%s/%s.cam", fakecam_dir, id);
+
+  g_unlink (file);
+}
+
+void
+test_fakecam_teardown (void)
+{
+  g_autoptr(GDir) dir = g_dir_open (fakecam_dir, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (fakecam_dir, name, NULL);
+      g_unlink (path);
+    }
+  g_rmdir (fakecam_dir);
+  g_clear_pointer (&fakecam_dir, g_free);
+  g_unsetenv ("ONAIR_FAKECAM_DIR");
+}
+
+guint
+test_count_factory_outside (GstElement *bin, const char *factory, const char *outside)
+{
+  g_autoptr(GPtrArray) found = test_find_factory (bin, factory);
+  guint n = 0;
+
+  for (guint i = 0; i < found->len; i++)
+    {
+      GstObject *parent = gst_object_get_parent (g_ptr_array_index (found, i));
+      gboolean inside = FALSE;
+
+      while (parent != NULL && !inside)
+        {
+          GstElementFactory *f = GST_IS_ELEMENT (parent) ? gst_element_get_factory (GST_ELEMENT (parent)) : NULL;
+          GstObject *next = gst_object_get_parent (parent);
+
+          inside = f != NULL && g_str_equal (GST_OBJECT_NAME (f), outside);
+          gst_object_unref (parent);
+          parent = next;
+        }
+      g_clear_object (&parent);
+      n += !inside;
+    }
+  return n;
 }
 
 gboolean

@@ -69,6 +69,21 @@ guint         test_closed_port  (void);
 GPtrArray    *test_find_factory  (GstElement *bin, const char *factory);
 guint         test_count_factory (GstElement *bin, const char *factory);
 gboolean      test_decode_jpeg  (GBytes *jpeg, int *width, int *height);
+/* The colour in the middle of @jpeg's picture. */
+gboolean      test_jpeg_color   (GBytes *jpeg, guint8 rgb[3]);
+/* Whether @rgb is close to @argb's colour (JPEG and YUV round trips). */
+gboolean      test_color_near   (const guint8 rgb[3], guint32 argb);
+/* Elements made by @factory that are not inside an element made by
+ * @outside (a fake camera's own encoder is not On Air's). */
+guint         test_count_factory_outside (GstElement *bin, const char *factory, const char *outside);
+
+/* Test-only webcams (tests/fakecam): plugging writes a file in a private
+ * folder that the fake device provider watches; returns the source id. */
+void          test_fakecam_setup    (void);
+char         *test_fakecam_plug     (const char *id, const char *name, const char *kind, guint32 argb);
+void          test_fakecam_unplug   (const char *id);
+void          test_fakecam_teardown (void);
+
 /* Decodes @jpeg and reads On Air's time stamp off it. */
 gboolean      test_read_jpeg_stamp (GBytes *jpeg, guint32 *ms);
 

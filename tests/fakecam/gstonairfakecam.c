@@ -63,10 +63,12 @@ struct _OnAirFakecamSrc
   char    *kind;
   guint    color;
   char    *path;
+  char    *file;     /* its key file: when that goes, the camera is unplugged */
   gboolean built;
+  gint     unplugged; /* atomic */
 };
 
-enum { PROP_0, PROP_KIND, PROP_COLOR, PROP_DEVICE, N_PROPS };
+enum { PROP_0, PROP_KIND, PROP_COLOR, PROP_DEVICE, PROP_FILE, N_PROPS };
 
 G_DEFINE_TYPE (OnAirFakecamSrc, onair_fakecam_src, GST_TYPE_BIN)
 
@@ -90,6 +92,21 @@ corrupt_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
     }
   GST_PAD_PROBE_INFO_DATA (info) = buffer;
   return GST_PAD_PROBE_OK;
+}
+
+/* A camera pulled out mid-stream fails the way v4l2src does then. */
+static GstPadProbeReturn
+unplug_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  OnAirFakecamSrc *self = user_data;
+
+  if (self->file == NULL || g_file_test (self->file, G_FILE_TEST_EXISTS))
+    return GST_PAD_PROBE_OK;
+  if (g_atomic_int_compare_and_exchange (&self->unplugged, 0, 1))
+    GST_ELEMENT_ERROR (self, RESOURCE, READ,
+                       ("Could not read from resource."),
+                       ("Error reading from device '%s': No such device", self->path));
+  return GST_PAD_PROBE_DROP;
 }
 
 static GstElement *
@@ -143,6 +160,7 @@ build (OnAirFakecamSrc *self)
   out = gst_element_get_static_pad (last, "src");
   if (jpeg && g_strcmp0 (self->kind, "broken-jpeg") == 0)
     gst_pad_add_probe (out, GST_PAD_PROBE_TYPE_BUFFER, corrupt_probe, NULL, NULL);
+  gst_pad_add_probe (out, GST_PAD_PROBE_TYPE_BUFFER, unplug_probe, self, NULL);
   gst_ghost_pad_set_target (GST_GHOST_PAD (self->ghost), out);
   gst_bin_sync_children_states (bin);
   self->built = TRUE;
@@ -178,6 +196,7 @@ onair_fakecam_src_set_property (GObject *object, guint id, const GValue *value, 
     case PROP_KIND: g_free (self->kind); self->kind = g_value_dup_string (value); break;
     case PROP_COLOR: self->color = g_value_get_uint (value); break;
     case PROP_DEVICE: g_free (self->path); self->path = g_value_dup_string (value); break;
+    case PROP_FILE: g_free (self->file); self->file = g_value_dup_string (value); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
     }
 }
@@ -192,6 +211,7 @@ onair_fakecam_src_get_property (GObject *object, guint id, GValue *value, GParam
     case PROP_KIND: g_value_set_string (value, self->kind); break;
     case PROP_COLOR: g_value_set_uint (value, self->color); break;
     case PROP_DEVICE: g_value_set_string (value, self->path); break;
+    case PROP_FILE: g_value_set_string (value, self->file); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
     }
 }
@@ -203,6 +223,7 @@ onair_fakecam_src_finalize (GObject *object)
 
   g_free (self->kind);
   g_free (self->path);
+  g_free (self->file);
   G_OBJECT_CLASS (onair_fakecam_src_parent_class)->finalize (object);
 }
 
@@ -224,6 +245,8 @@ onair_fakecam_src_class_init (OnAirFakecamSrcClass *klass)
     g_param_spec_uint ("color", NULL, NULL, 0, G_MAXUINT, 0xffffffff, flags));
   g_object_class_install_property (object_class, PROP_DEVICE,
     g_param_spec_string ("device", NULL, NULL, NULL, flags));
+  g_object_class_install_property (object_class, PROP_FILE,
+    g_param_spec_string ("file", NULL, NULL, NULL, flags));
 
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class, "On Air fake camera",
@@ -265,7 +288,7 @@ onair_fakecam_device_create_element (GstDevice *device, const char *name)
   OnAirFakecamDevice *self = ONAIR_FAKECAM_DEVICE (device);
 
   return g_object_new (ONAIR_TYPE_FAKECAM_SRC, "name", name, "kind", self->kind,
-                       "color", self->color, "device", self->path, NULL);
+                       "color", self->color, "device", self->path, "file", self->file, NULL);
 }
 
 static void
