@@ -206,6 +206,7 @@ test_decoder_starts_mid_gop (void)
   g_autoptr(TestResponse) r = NULL;
   g_autofree char *camera_url = NULL;
   g_autofree char *snapshot = NULL;
+  g_autofree char *launch = NULL;
   TestServer *ts;
   gint64 asked;
   double waited_ms;
@@ -213,13 +214,8 @@ test_decoder_starts_mid_gop (void)
   int w = 0, h = 0;
 
   /* A keyframe every 10 s, the first one when the stream starts. */
-  g_setenv ("RTSP_FIXTURE_LAUNCH",
-            "( videotestsrc is-live=true pattern=smpte horizontal-speed=4 "
-            "! video/x-raw,width=1280,height=720,framerate=30/1,format=I420 "
-            "! identity name=stamp ! valve name=valve "
-            "! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=300 bitrate=2500 threads=1 "
-            "! video/x-h264,profile=constrained-baseline "
-            "! rtph264pay name=pay0 pt=96 config-interval=-1 )", TRUE);
+  launch = rtsp_fixture_launch (300);
+  g_setenv ("RTSP_FIXTURE_LAUNCH", launch, TRUE);
   camera = rtsp_fixture_new (NULL, NULL, &error);
   g_unsetenv ("RTSP_FIXTURE_LAUNCH");
   g_assert_no_error (error);

@@ -259,6 +259,29 @@ test_color_near (const guint8 rgb[3], guint32 argb)
   return TRUE;
 }
 
+static gboolean
+have_element (const char *factory)
+{
+  g_autoptr(GstElementFactory) f = gst_element_factory_find (factory);
+  return f != NULL;
+}
+
+const char *
+test_h264_decoder (void)
+{
+  return have_element ("avdec_h264") ? "avdec_h264 max-errors=-1" : "openh264dec";
+}
+
+const char *
+test_h264_encoder (void)
+{
+  /* One encoder thread: with sliced threads the stamp row of P-frames does
+   * not survive decoding, and latency could not be read. */
+  return have_element ("x264enc")
+    ? "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=%u bitrate=2500 threads=1"
+    : "openh264enc gop-size=%u bitrate=2500000 complexity=low";
+}
+
 static char *fakecam_dir;
 static guint fakecam_next = 100;
 

@@ -69,6 +69,11 @@ guint         test_closed_port  (void);
 GPtrArray    *test_find_factory  (GstElement *bin, const char *factory);
 guint         test_count_factory (GstElement *bin, const char *factory);
 gboolean      test_decode_jpeg  (GBytes *jpeg, int *width, int *height);
+/* An H.264 decoder and encoder description for gst_parse: libav and x264
+ * where they are, else openh264 (GNOME's Flatpak runtime has only that). */
+const char   *test_h264_decoder (void);
+const char   *test_h264_encoder (void);
+
 /* The colour in the middle of @jpeg's picture. */
 gboolean      test_jpeg_color   (GBytes *jpeg, guint8 rgb[3]);
 /* Whether @rgb is close to @argb's colour (JPEG and YUV round trips). */

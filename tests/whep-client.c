@@ -13,6 +13,7 @@
 #include <gst/webrtc/webrtc.h>
 
 #include "on-air-webrtc-peer.h"
+#include "test-util.h"
 #include "whep-client.h"
 
 struct _WhepViewer
@@ -144,7 +145,7 @@ on_pad_added (GstElement *webrtcbin, GstPad *pad, gpointer user_data)
   if (viewer->decode)
     desc = g_strdup_printf ("queue ! %s ! %s ! fakesink name=sink sync=false async=false",
                             h264 ? "rtph264depay ! h264parse" : "rtpvp8depay",
-                            h264 ? "avdec_h264 max-errors=-1" : "vp8dec max-errors=-1");
+                            h264 ? test_h264_decoder () : "vp8dec max-errors=-1");
   else
     desc = g_strdup ("fakesink name=sink sync=false async=false");
 
