@@ -11,9 +11,6 @@
 
 #include "config.h"
 
-#include <stdlib.h>
-#include <string.h>
-
 #include <gst/webrtc/webrtc.h>
 
 #include "on-air-error.h"
@@ -58,211 +55,6 @@ enum {
 };
 
 static guint signals[N_SIGNALS];
-
-/* ---------------------------------------------------------------------- */
-/* SDP                                                                    */
-
-static gboolean
-media_receives (const GstSDPMedia *media)
-{
-  for (guint i = 0; i < gst_sdp_media_attributes_len (media); i++)
-    {
-      const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, i);
-
-      if (g_str_equal (attr->key, "sendonly") || g_str_equal (attr->key, "inactive"))
-        return FALSE;
-    }
-  return TRUE;
-}
-
-/* Value of @key in the fmtp line for @pt, or NULL. */
-static char *
-fmtp_value (const GstSDPMedia *media, guint pt, const char *key)
-{
-  for (guint i = 0; i < gst_sdp_media_attributes_len (media); i++)
-    {
-      const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, i);
-      g_auto(GStrv) params = NULL;
-      char *end = NULL;
-      guint64 attr_pt;
-
-      if (!g_str_equal (attr->key, "fmtp") || attr->value == NULL)
-        continue;
-      attr_pt = g_ascii_strtoull (attr->value, &end, 10);
-      if (end == attr->value || attr_pt != pt || *end != ' ')
-        continue;
-      params = g_strsplit (end + 1, ";", -1);
-      for (guint j = 0; params[j] != NULL; j++)
-        {
-          char *param = g_strstrip (params[j]);
-          gsize klen = strlen (key);
-
-          if (g_ascii_strncasecmp (param, key, klen) == 0 && param[klen] == '=')
-            return g_strdup (param + klen + 1);
-        }
-    }
-  return NULL;
-}
-
-/* Encoding name of @pt from its rtpmap, e.g. "H264". */
-static char *
-rtpmap_encoding (const GstSDPMedia *media, guint pt)
-{
-  for (guint i = 0; i < gst_sdp_media_attributes_len (media); i++)
-    {
-      const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, i);
-      char *end = NULL;
-      guint64 attr_pt;
-      const char *slash;
-
-      if (!g_str_equal (attr->key, "rtpmap") || attr->value == NULL)
-        continue;
-      attr_pt = g_ascii_strtoull (attr->value, &end, 10);
-      if (end == attr->value || attr_pt != pt || *end != ' ')
-        continue;
-      slash = strchr (end + 1, '/');
-      return slash ? g_strndup (end + 1, slash - (end + 1)) : g_strdup (end + 1);
-    }
-  return NULL;
-}
-
-GstSDPMessage *
-on_air_sdp_parse_offer (const char *text, gsize length, GError **error)
-{
-  g_autoptr(GstSDPMessage) sdp = NULL;
-  gboolean has_video = FALSE;
-
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  if (text == NULL || length == 0 || !g_str_has_prefix (text, "v=0") ||
-      !g_utf8_validate (text, length, NULL))
-    {
-      g_set_error_literal (error, ON_AIR_ERROR, ON_AIR_ERROR_BAD_OFFER,
-                           "The body is not an SDP offer");
-      return NULL;
-    }
-  if (gst_sdp_message_new (&sdp) != GST_SDP_OK ||
-      gst_sdp_message_parse_buffer ((const guint8 *) text, length, sdp) != GST_SDP_OK ||
-      gst_sdp_message_medias_len (sdp) == 0)
-    {
-      g_set_error_literal (error, ON_AIR_ERROR, ON_AIR_ERROR_BAD_OFFER,
-                           "The SDP offer has no media");
-      return NULL;
-    }
-  for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++)
-    {
-      const GstSDPMedia *media = gst_sdp_message_get_media (sdp, i);
-
-      if (g_strcmp0 (gst_sdp_media_get_media (media), "video") == 0 &&
-          gst_sdp_media_formats_len (media) > 0)
-        has_video = TRUE;
-      /* webrtcbin needs ICE credentials and a fingerprint to answer. */
-      if (gst_sdp_media_get_attribute_val (media, "ice-ufrag") == NULL &&
-          gst_sdp_message_get_attribute_val (sdp, "ice-ufrag") == NULL)
-        {
-          g_set_error_literal (error, ON_AIR_ERROR, ON_AIR_ERROR_BAD_OFFER,
-                               "The SDP offer has no ICE credentials");
-          return NULL;
-        }
-      if (gst_sdp_media_get_attribute_val (media, "fingerprint") == NULL &&
-          gst_sdp_message_get_attribute_val (sdp, "fingerprint") == NULL)
-        {
-          g_set_error_literal (error, ON_AIR_ERROR, ON_AIR_ERROR_BAD_OFFER,
-                               "The SDP offer has no DTLS fingerprint");
-          return NULL;
-        }
-    }
-  if (!has_video)
-    {
-      g_set_error_literal (error, ON_AIR_ERROR, ON_AIR_ERROR_BAD_OFFER,
-                           "The SDP offer has no video");
-      return NULL;
-    }
-  return g_steal_pointer (&sdp);
-}
-
-gboolean
-on_air_sdp_choose_video_codec (const GstSDPMessage *offer,
-                               OnAirCodec          *codec,
-                               guint               *pt,
-                               GError             **error)
-{
-  g_return_val_if_fail (offer != NULL, FALSE);
-
-  for (guint m = 0; m < gst_sdp_message_medias_len (offer); m++)
-    {
-      const GstSDPMedia *media = gst_sdp_message_get_media (offer, m);
-      int best_h264 = -1, best_h264_score = -1, vp8 = -1;
-
-      if (g_strcmp0 (gst_sdp_media_get_media (media), "video") != 0)
-        continue;
-      if (!media_receives (media))
-        {
-          g_set_error_literal (error, ON_AIR_ERROR, ON_AIR_ERROR_BAD_OFFER,
-                               "The offer does not ask to receive video");
-          return FALSE;
-        }
-
-      for (guint f = 0; f < gst_sdp_media_formats_len (media); f++)
-        {
-          const char *fmt = gst_sdp_media_get_format (media, f);
-          char *end = NULL;
-          guint64 p = g_ascii_strtoull (fmt, &end, 10);
-          g_autofree char *enc = NULL;
-
-          if (end == fmt || *end != '\0' || p < 96 || p > 127)
-            continue;
-          enc = rtpmap_encoding (media, p);
-          if (enc == NULL)
-            continue;
-
-          if (g_ascii_strcasecmp (enc, "H264") == 0)
-            {
-              g_autofree char *mode = fmtp_value (media, p, "packetization-mode");
-              g_autofree char *profile = fmtp_value (media, p, "profile-level-id");
-              int score;
-
-              if (g_strcmp0 (mode, "1") != 0)
-                continue;
-              if (profile != NULL && g_ascii_strcasecmp (profile, "42e01f") == 0)
-                score = 3; /* constrained baseline 3.1: what we encode */
-              else if (profile != NULL && g_ascii_strncasecmp (profile, "42e0", 4) == 0)
-                score = 2;
-              else if (profile != NULL && g_ascii_strncasecmp (profile, "42", 2) == 0)
-                score = 1;
-              else
-                score = 0;
-              if (score > best_h264_score)
-                {
-                  best_h264_score = score;
-                  best_h264 = p;
-                }
-            }
-          else if (g_ascii_strcasecmp (enc, "VP8") == 0 && vp8 < 0)
-            vp8 = p;
-        }
-
-      if (best_h264 >= 0)
-        {
-          *codec = ON_AIR_CODEC_H264;
-          *pt = best_h264;
-          return TRUE;
-        }
-      if (vp8 >= 0)
-        {
-          *codec = ON_AIR_CODEC_VP8;
-          *pt = vp8;
-          return TRUE;
-        }
-      g_set_error_literal (error, ON_AIR_ERROR, ON_AIR_ERROR_NO_CODEC,
-                           "The offer lists neither H.264 (packetization-mode 1) nor VP8");
-      return FALSE;
-    }
-
-  g_set_error_literal (error, ON_AIR_ERROR, ON_AIR_ERROR_BAD_OFFER,
-                       "The SDP offer has no video");
-  return FALSE;
-}
 
 /* ---------------------------------------------------------------------- */
 /* helpers                                                                */
@@ -569,25 +361,12 @@ static gboolean
 answered_fec (GstElement *webrtcbin)
 {
   GstWebRTCSessionDescription *local = NULL;
-  gboolean found = FALSE;
+  gboolean found;
 
   g_object_get (webrtcbin, "local-description", &local, NULL);
   if (local == NULL)
     return TRUE; /* unknown: do not touch anything */
-  for (guint m = 0; m < gst_sdp_message_medias_len (local->sdp); m++)
-    {
-      const GstSDPMedia *media = gst_sdp_message_get_media (local->sdp, m);
-
-      for (guint f = 0; f < gst_sdp_media_formats_len (media); f++)
-        {
-          guint pt = (guint) g_ascii_strtoull (gst_sdp_media_get_format (media, f), NULL, 10);
-          g_autofree char *encoding = rtpmap_encoding (media, pt);
-
-          if (encoding != NULL &&
-              (g_ascii_strcasecmp (encoding, "red") == 0 || g_ascii_strcasecmp (encoding, "ulpfec") == 0))
-            found = TRUE;
-        }
-    }
+  found = on_air_sdp_has_fec (local->sdp);
   gst_webrtc_session_description_free (local);
   return found;
 }
