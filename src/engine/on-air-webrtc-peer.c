@@ -15,6 +15,7 @@
 
 #include "on-air-error.h"
 #include "on-air-webrtc-peer.h"
+#include "on-air-webrtcbin.h"
 
 #define GATHER_TIMEOUT_MS 5000
 #define CONNECT_TIMEOUT_S 30
@@ -59,70 +60,6 @@ static guint signals[N_SIGNALS];
 /* ---------------------------------------------------------------------- */
 /* helpers                                                                */
 
-/* libnice's NiceAgent behind @webrtcbin's ICE object, or NULL; a ref. */
-static GObject *
-nice_agent_of (GstElement *webrtcbin)
-{
-  g_autoptr(GObject) ice = NULL;
-  GObject *agent = NULL;
-
-  g_object_get (webrtcbin, "ice-agent", &ice, NULL);
-  if (ice != NULL && g_object_class_find_property (G_OBJECT_GET_CLASS (ice), "agent"))
-    g_object_get (ice, "agent", &agent, NULL);
-  return agent;
-}
-
-static void
-set_agent_property (GstElement *webrtcbin, const char *property, const GValue *value)
-{
-  g_autoptr(GObject) agent = nice_agent_of (webrtcbin);
-
-  if (agent != NULL && g_object_class_find_property (G_OBJECT_GET_CLASS (agent), property))
-    g_object_set_property (agent, property, value);
-}
-
-static void
-set_agent_flag (GstElement *webrtcbin, const char *property, gboolean value)
-{
-  g_auto(GValue) v = G_VALUE_INIT;
-
-  g_value_init (&v, G_TYPE_BOOLEAN);
-  g_value_set_boolean (&v, value);
-  set_agent_property (webrtcbin, property, &v);
-}
-
-void
-on_air_webrtcbin_disable_upnp (GstElement *webrtcbin)
-{
-  /* libnice would search the LAN for a UPnP router for every viewer:
-   * multicast noise and delay for nothing, as viewers are on the LAN. */
-  set_agent_flag (webrtcbin, "upnp", FALSE);
-}
-
-/* Host candidates over UDP only: phones on the LAN reach us over UDP, and
- * ICE-TCP would listen on three more ports per viewer and lengthen the
- * gathering every answer waits for. Where UDP does not get through, the
- * page falls back to MJPEG, which is TCP. */
-static void
-disable_ice_tcp (GstElement *webrtcbin)
-{
-  set_agent_flag (webrtcbin, "ice-tcp", FALSE);
-}
-
-/* libnice sends its connectivity checks on a timer, every 20 ms by
- * default, and that includes the check it answers the browser's first
- * check with: ICE is up only when it comes back. A 5-ms pace (RFC 8445's
- * lowest) has it go out sooner. It only runs while checks are pending. */
-static void
-pace_checks_faster (GstElement *webrtcbin)
-{
-  g_auto(GValue) v = G_VALUE_INIT;
-
-  g_value_init (&v, G_TYPE_UINT);
-  g_value_set_uint (&v, 5);
-  set_agent_property (webrtcbin, "stun-pacing-timer", &v);
-}
-
 static void
 run_on_main (OnAirWebrtcPeer *self, GSourceFunc func)
 {
@@ -165,30 +102,6 @@ received_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
-static void
-watch_transport (OnAirWebrtcPeer *self)
-{
-  g_autoptr(GstIterator) it = gst_bin_iterate_recurse (GST_BIN (self->webrtcbin));
-  GValue item = G_VALUE_INIT;
-
-  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK)
-    {
-      GstElement *element = g_value_get_object (&item);
-      GstElementFactory *factory = gst_element_get_factory (element);
-
-      if (factory != NULL && g_str_equal (GST_OBJECT_NAME (factory), "nicesrc"))
-        {
-          g_autoptr(GstPad) pad = gst_element_get_static_pad (element, "src");
-
-          if (pad != NULL)
-            gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
-                               received_probe, self, NULL);
-        }
-      g_value_reset (&item);
-    }
-  g_value_unset (&item);
-}
-
 static gboolean
 check_liveness (gpointer user_data)
 {
@@ -229,7 +142,7 @@ deliver_answer (gpointer user_data)
 
   g_clear_handle_id (&self->gather_timeout, g_source_remove);
   g_atomic_pointer_set (&self->last_received, (gssize) g_get_monotonic_time ());
-  watch_transport (self);
+  on_air_webrtcbin_probe_received (self->webrtcbin, received_probe, self);
   self->answered_at = g_get_monotonic_time ();
   g_debug ("Peer %s: answered %" G_GINT64_FORMAT " ms after the offer", self->id,
            (self->answered_at - self->offered_at) / 1000);
@@ -311,115 +224,6 @@ ice_state_on_main (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* The child of @bin made by @factory, if there is exactly one; a ref. */
-static GstElement *
-find_child_by_factory (GstBin *bin, const char *factory)
-{
-  g_autoptr(GstIterator) it = gst_bin_iterate_elements (bin);
-  GValue item = G_VALUE_INIT;
-  GstElement *found = NULL;
-  guint n = 0;
-
-  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK)
-    {
-      GstElement *element = g_value_get_object (&item);
-      GstElementFactory *f = gst_element_get_factory (element);
-
-      if (f != NULL && g_str_equal (GST_OBJECT_NAME (f), factory) && n++ == 0)
-        found = gst_object_ref (element);
-      g_value_reset (&item);
-    }
-  g_value_unset (&item);
-  if (n != 1)
-    gst_clear_object (&found);
-  return found;
-}
-
-static gboolean
-is_unused_fec_bin (GstElement *element)
-{
-  g_autoptr(GstElement) fec = NULL;
-  g_autoptr(GstElement) red = NULL;
-  guint fec_pt = 0;
-  int red_pt = -1;
-
-  if (!GST_IS_BIN (element))
-    return FALSE;
-  fec = find_child_by_factory (GST_BIN (element), "rtpulpfecenc");
-  red = find_child_by_factory (GST_BIN (element), "rtpredenc");
-  if (fec == NULL || red == NULL || GST_BIN (element)->numchildren != 2)
-    return FALSE;
-  g_object_get (fec, "pt", &fec_pt, NULL);
-  g_object_get (red, "pt", &red_pt, NULL);
-  /* As webrtcbin leaves them when the answer has neither: FEC without a
-   * payload type (255), RED with 0. */
-  return fec_pt > 127 && red_pt == 0;
-}
-
-/* TRUE if the answer we gave carries RED or ULPFEC. */
-static gboolean
-answered_fec (GstElement *webrtcbin)
-{
-  GstWebRTCSessionDescription *local = NULL;
-  gboolean found;
-
-  g_object_get (webrtcbin, "local-description", &local, NULL);
-  if (local == NULL)
-    return TRUE; /* unknown: do not touch anything */
-  found = on_air_sdp_has_fec (local->sdp);
-  gst_webrtc_session_description_free (local);
-  return found;
-}
-
-/* webrtcbin 1.22 puts an ULPFEC and a RED encoder in front of every send
- * session, in pass-through (payload type 0) when the answer has neither,
- * as ours never has. Neither handles buffer lists: each packet of a frame
- * then goes through the rest of webrtcbin on its own (session, SRTP,
- * libnice, one send call each) instead of the frame going as one list and
- * one sendmmsg(). Linking around them before media flows costs 40 % less
- * CPU per viewer (bench: 1.72 → 1.00 % of a core on the pass-through
- * path). Anything that does not look exactly like that is left alone. */
-static void
-bypass_unused_fec (GstElement *webrtcbin)
-{
-  g_autoptr(GstIterator) it = gst_bin_iterate_elements (GST_BIN (webrtcbin));
-  g_autoptr(GPtrArray) unused = g_ptr_array_new_with_free_func (gst_object_unref);
-  GValue item = G_VALUE_INIT;
-
-  if (answered_fec (webrtcbin))
-    return;
-  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK)
-    {
-      if (is_unused_fec_bin (g_value_get_object (&item)))
-        g_ptr_array_add (unused, g_value_dup_object (&item));
-      g_value_reset (&item);
-    }
-  g_value_unset (&item);
-
-  for (guint i = 0; i < unused->len; i++)
-    {
-      GstElement *bin = g_ptr_array_index (unused, i);
-      g_autoptr(GstPad) sink = gst_element_get_static_pad (bin, "sink");
-      g_autoptr(GstPad) src = gst_element_get_static_pad (bin, "src");
-      g_autoptr(GstPad) upstream = sink != NULL ? gst_pad_get_peer (sink) : NULL;
-      g_autoptr(GstPad) downstream = src != NULL ? gst_pad_get_peer (src) : NULL;
-
-      if (upstream == NULL || downstream == NULL)
-        continue;
-      gst_pad_unlink (upstream, sink);
-      gst_pad_unlink (src, downstream);
-      if (gst_pad_link (upstream, downstream) != GST_PAD_LINK_OK)
-        {
-          /* Put back what was there. */
-          gst_pad_link (upstream, sink);
-          gst_pad_link (src, downstream);
-          continue;
-        }
-      gst_element_set_state (bin, GST_STATE_NULL);
-      gst_bin_remove (GST_BIN (webrtcbin), bin);
-    }
-}
-
 /* ICE is up, and the DTLS handshake starts. Media is let through from
  * now on, beginning with a keyframe the broadcast asks for: webrtcbin holds
  * it until DTLS is done, so the keyframe is encoded while the handshake
@@ -431,7 +235,7 @@ open_media (OnAirWebrtcPeer *self)
     return;
   self->media_open = TRUE;
   /* Nothing has reached webrtcbin yet: the tap opens below. */
-  bypass_unused_fec (self->webrtcbin);
+  on_air_webrtcbin_bypass_unused_fec (self->webrtcbin);
   on_air_broadcast_open_webrtc (self->broadcast, self->tap);
 }
 
@@ -713,8 +517,8 @@ on_air_webrtc_peer_answer_async (OnAirWebrtcPeer     *self,
   gst_object_ref_sink (self->webrtcbin);
   gst_util_set_object_arg (G_OBJECT (self->webrtcbin), "bundle-policy", "max-bundle");
   on_air_webrtcbin_disable_upnp (self->webrtcbin);
-  disable_ice_tcp (self->webrtcbin);
-  pace_checks_faster (self->webrtcbin);
+  on_air_webrtcbin_disable_ice_tcp (self->webrtcbin);
+  on_air_webrtcbin_pace_checks_faster (self->webrtcbin);
   g_signal_connect_object (self->webrtcbin, "notify::ice-gathering-state",
                            G_CALLBACK (on_ice_gathering_state), self, 0);
   g_signal_connect_object (self->webrtcbin, "notify::ice-connection-state",

@@ -8,8 +8,9 @@
 #include <gst/sdp/sdp.h>
 
 #include "on-air-broadcast.h"
-/* Its callers read the offer with these. */
+/* Its callers read the offer and tune test viewers' webrtcbins with these. */
 #include "on-air-sdp.h"
+#include "on-air-webrtcbin.h"
 
 G_BEGIN_DECLS
 
@@ -34,9 +35,6 @@ void             on_air_webrtc_peer_answer_async    (OnAirWebrtcPeer     *self,
 char            *on_air_webrtc_peer_answer_finish   (OnAirWebrtcPeer     *self,
                                                      GAsyncResult        *result,
                                                      GError             **error);
-/* Turns off libnice's UPnP port mapping on @webrtcbin's ICE agent. */
-void             on_air_webrtcbin_disable_upnp      (GstElement          *webrtcbin);
-
 /* Leaves the pipeline; emits "closed" once. */
 void             on_air_webrtc_peer_close           (OnAirWebrtcPeer     *self);
 
