@@ -1,9 +1,12 @@
-/* on-air-webrtc-peer.c
+/* on-air-webrtc-peer.c: one WebRTC viewer, from its offer to its close
  *
  * Each viewer gets its own webrtcbin; the broadcast links it behind the
  * payloader shared by every viewer with the same codec and payload type.
- * webrtcbin calls back on its own threads: those callbacks only chain
- * promises or hand a result to the main context.
+ * This file follows the viewer's ICE and DTLS states and the timers that
+ * end a viewer who never connects or goes quiet; on-air-sdp.c reads the
+ * offer and on-air-webrtcbin.c tunes the webrtcbin. webrtcbin calls back
+ * on its own threads: those callbacks only chain promises or hand a
+ * result to the main context.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -58,8 +61,9 @@ enum {
 static guint signals[N_SIGNALS];
 
 /* ---------------------------------------------------------------------- */
-/* helpers                                                                */
+/* main-context helpers                                                   */
 
+/* Any thread: runs @func on the peer's context, holding a ref. */
 static void
 run_on_main (OnAirWebrtcPeer *self, GSourceFunc func)
 {
@@ -90,6 +94,47 @@ fail_answer (OnAirWebrtcPeer *self, GError *error)
     g_error_free (error);
 }
 
+typedef struct
+{
+  OnAirWebrtcPeer *self;
+  char *message;
+} PeerError;
+
+static gboolean
+peer_error_on_main (gpointer user_data)
+{
+  PeerError *pe = user_data;
+
+  fail_answer (pe->self, g_error_new_literal (ON_AIR_ERROR, ON_AIR_ERROR_NEGOTIATION, pe->message));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+peer_error_free (gpointer user_data)
+{
+  PeerError *pe = user_data;
+
+  g_object_unref (pe->self);
+  g_free (pe->message);
+  g_free (pe);
+}
+
+/* Any thread: fails the pending answer with @message on the peer's context. */
+static void
+report_negotiation_error (OnAirWebrtcPeer *self, const char *message)
+{
+  g_autoptr(GSource) source = g_idle_source_new ();
+  PeerError *pe = g_new0 (PeerError, 1);
+
+  pe->self = g_object_ref (self);
+  pe->message = g_strdup (message);
+  g_source_set_callback (source, peer_error_on_main, pe, peer_error_free);
+  g_source_attach (source, self->context);
+}
+
+/* ---------------------------------------------------------------------- */
+/* liveness                                                               */
+
 /* Any packet from the viewer (RTCP reports, transport-cc feedback, media
  * if it sent any) proves it is still there. libnice's own keepalives are
  * one-way, so ICE alone would never notice a phone that walked away. */
@@ -117,6 +162,9 @@ check_liveness (gpointer user_data)
     }
   return G_SOURCE_CONTINUE;
 }
+
+/* ---------------------------------------------------------------------- */
+/* ICE and DTLS states (main context)                                     */
 
 /* Main context: the answer with every candidate gathered so far. */
 static gboolean
@@ -185,7 +233,20 @@ never_connected (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static void open_media (OnAirWebrtcPeer *self);
+/* ICE is up, and the DTLS handshake starts. Media is let through from
+ * now on, beginning with a keyframe the broadcast asks for: webrtcbin holds
+ * it until DTLS is done, so the keyframe is encoded while the handshake
+ * runs instead of after it, and the first picture comes sooner. */
+static void
+open_media (OnAirWebrtcPeer *self)
+{
+  if (self->tap == NULL || self->media_open)
+    return;
+  self->media_open = TRUE;
+  /* Nothing has reached webrtcbin yet: the tap opens below. */
+  on_air_webrtcbin_bypass_unused_fec (self->webrtcbin);
+  on_air_broadcast_open_webrtc (self->broadcast, self->tap);
+}
 
 static gboolean
 ice_state_on_main (gpointer user_data)
@@ -224,21 +285,6 @@ ice_state_on_main (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* ICE is up, and the DTLS handshake starts. Media is let through from
- * now on, beginning with a keyframe the broadcast asks for: webrtcbin holds
- * it until DTLS is done, so the keyframe is encoded while the handshake
- * runs instead of after it (first picture 5–50 ms sooner). */
-static void
-open_media (OnAirWebrtcPeer *self)
-{
-  if (self->tap == NULL || self->media_open)
-    return;
-  self->media_open = TRUE;
-  /* Nothing has reached webrtcbin yet: the tap opens below. */
-  on_air_webrtcbin_bypass_unused_fec (self->webrtcbin);
-  on_air_broadcast_open_webrtc (self->broadcast, self->tap);
-}
-
 static gboolean
 connection_state_on_main (gpointer user_data)
 {
@@ -259,7 +305,16 @@ connection_state_on_main (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* webrtcbin threads */
+/* The broadcast can no longer feed this viewer (its webrtcbin failed, or
+ * the pipeline is going away). */
+static void
+on_tap_lost (OnAirRtpTap *tap, gpointer user_data)
+{
+  on_air_webrtc_peer_close (user_data);
+}
+
+/* ---------------------------------------------------------------------- */
+/* webrtcbin threads                                                      */
 
 static void
 on_connection_state (GObject *webrtcbin, GParamSpec *pspec, gpointer user_data)
@@ -282,43 +337,6 @@ on_ice_gathering_state (GObject *webrtcbin, GParamSpec *pspec, gpointer user_dat
   g_object_get (webrtcbin, "ice-gathering-state", &state, NULL);
   if (state == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE && g_atomic_int_get (&self->answer_ready))
     run_on_main (self, deliver_answer);
-}
-
-typedef struct
-{
-  OnAirWebrtcPeer *self;
-  char *message;
-} PeerError;
-
-static gboolean
-peer_error_on_main (gpointer user_data)
-{
-  PeerError *pe = user_data;
-
-  fail_answer (pe->self, g_error_new_literal (ON_AIR_ERROR, ON_AIR_ERROR_NEGOTIATION, pe->message));
-  return G_SOURCE_REMOVE;
-}
-
-static void
-peer_error_free (gpointer user_data)
-{
-  PeerError *pe = user_data;
-
-  g_object_unref (pe->self);
-  g_free (pe->message);
-  g_free (pe);
-}
-
-static void
-report_negotiation_error (OnAirWebrtcPeer *self, const char *message)
-{
-  g_autoptr(GSource) source = g_idle_source_new ();
-  PeerError *pe = g_new0 (PeerError, 1);
-
-  pe->self = g_object_ref (self);
-  pe->message = g_strdup (message);
-  g_source_set_callback (source, peer_error_on_main, pe, peer_error_free);
-  g_source_attach (source, self->context);
 }
 
 static void
@@ -367,12 +385,45 @@ on_remote_set (GstPromise *promise, gpointer user_data)
   g_signal_emit_by_name (self->webrtcbin, "create-answer", NULL, next);
 }
 
-/* The broadcast can no longer feed this viewer (its webrtcbin failed, or
- * the pipeline is going away). */
-static void
-on_tap_lost (OnAirRtpTap *tap, gpointer user_data)
+/* ---------------------------------------------------------------------- */
+/* setup (main context)                                                   */
+
+/* Makes this viewer's webrtcbin, tuned for the LAN, and has the broadcast
+ * feed it the chosen codec. */
+static gboolean
+attach_webrtcbin (OnAirWebrtcPeer *self, GError **error)
 {
-  on_air_webrtc_peer_close (user_data);
+  g_autofree char *name = g_strdup_printf ("webrtc-%s", self->id);
+
+  self->webrtcbin = gst_element_factory_make ("webrtcbin", name);
+  if (self->webrtcbin == NULL)
+    {
+      g_set_error_literal (error, ON_AIR_ERROR, ON_AIR_ERROR_MISSING_ELEMENT,
+                           "The GStreamer element “webrtcbin” is not installed");
+      return FALSE;
+    }
+  gst_object_ref_sink (self->webrtcbin);
+  gst_util_set_object_arg (G_OBJECT (self->webrtcbin), "bundle-policy", "max-bundle");
+  on_air_webrtcbin_disable_upnp (self->webrtcbin);
+  on_air_webrtcbin_disable_ice_tcp (self->webrtcbin);
+  on_air_webrtcbin_pace_checks_faster (self->webrtcbin);
+  g_signal_connect_object (self->webrtcbin, "notify::ice-gathering-state",
+                           G_CALLBACK (on_ice_gathering_state), self, 0);
+  g_signal_connect_object (self->webrtcbin, "notify::ice-connection-state",
+                           G_CALLBACK (on_ice_connection_state), self, 0);
+  g_signal_connect_object (self->webrtcbin, "notify::connection-state",
+                           G_CALLBACK (on_connection_state), self, 0);
+
+  self->tap = on_air_broadcast_attach_webrtc (self->broadcast, self->webrtcbin, self->codec, self->pt,
+                                              on_tap_lost, self);
+  if (self->tap == NULL)
+    {
+      gst_clear_object (&self->webrtcbin);
+      g_set_error_literal (error, ON_AIR_ERROR, ON_AIR_ERROR_SOURCE_FAILED,
+                           "The video source is not running");
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -478,9 +529,9 @@ on_air_webrtc_peer_answer_async (OnAirWebrtcPeer     *self,
                                  GAsyncReadyCallback  callback,
                                  gpointer             user_data)
 {
+  g_autoptr(GstSDPMessage) owned_offer = offer;
   g_autoptr(GTask) task = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *name = NULL;
   GstWebRTCSessionDescription *desc;
   GstPromise *promise;
 
@@ -492,48 +543,14 @@ on_air_webrtc_peer_answer_async (OnAirWebrtcPeer     *self,
 
   if (self->answer_task != NULL || self->webrtcbin != NULL || self->closed)
     {
-      gst_sdp_message_free (offer);
       g_task_return_new_error (task, ON_AIR_ERROR, ON_AIR_ERROR_NEGOTIATION,
                                "This viewer has already negotiated");
       return;
     }
-
-  if (!on_air_sdp_choose_video_codec (offer, &self->codec, &self->pt, &error))
+  if (!on_air_sdp_choose_video_codec (offer, &self->codec, &self->pt, &error) ||
+      !attach_webrtcbin (self, &error))
     {
-      gst_sdp_message_free (offer);
       g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  name = g_strdup_printf ("webrtc-%s", self->id);
-  self->webrtcbin = gst_element_factory_make ("webrtcbin", name);
-  if (self->webrtcbin == NULL)
-    {
-      gst_sdp_message_free (offer);
-      g_task_return_new_error (task, ON_AIR_ERROR, ON_AIR_ERROR_MISSING_ELEMENT,
-                               "The GStreamer element “webrtcbin” is not installed");
-      return;
-    }
-  gst_object_ref_sink (self->webrtcbin);
-  gst_util_set_object_arg (G_OBJECT (self->webrtcbin), "bundle-policy", "max-bundle");
-  on_air_webrtcbin_disable_upnp (self->webrtcbin);
-  on_air_webrtcbin_disable_ice_tcp (self->webrtcbin);
-  on_air_webrtcbin_pace_checks_faster (self->webrtcbin);
-  g_signal_connect_object (self->webrtcbin, "notify::ice-gathering-state",
-                           G_CALLBACK (on_ice_gathering_state), self, 0);
-  g_signal_connect_object (self->webrtcbin, "notify::ice-connection-state",
-                           G_CALLBACK (on_ice_connection_state), self, 0);
-  g_signal_connect_object (self->webrtcbin, "notify::connection-state",
-                           G_CALLBACK (on_connection_state), self, 0);
-
-  self->tap = on_air_broadcast_attach_webrtc (self->broadcast, self->webrtcbin, self->codec, self->pt,
-                                              on_tap_lost, self);
-  if (self->tap == NULL)
-    {
-      gst_sdp_message_free (offer);
-      gst_clear_object (&self->webrtcbin);
-      g_task_return_new_error (task, ON_AIR_ERROR, ON_AIR_ERROR_SOURCE_FAILED,
-                               "The video source is not running");
       return;
     }
 
@@ -542,7 +559,8 @@ on_air_webrtc_peer_answer_async (OnAirWebrtcPeer     *self,
   self->gather_timeout = add_timeout (self, GATHER_TIMEOUT_MS, gather_timed_out);
   self->connect_timeout = add_timeout (self, CONNECT_TIMEOUT_S * 1000, never_connected);
 
-  desc = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_OFFER, offer);
+  desc = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_OFFER,
+                                             g_steal_pointer (&owned_offer));
   promise = gst_promise_new_with_change_func (on_remote_set, g_object_ref (self), g_object_unref);
   g_signal_emit_by_name (self->webrtcbin, "set-remote-description", desc, promise);
   gst_webrtc_session_description_free (desc);
