@@ -1,9 +1,12 @@
-/* on-air-webrtc-peer.c
+/* on-air-webrtc-peer.c: one WebRTC viewer, from its offer to its close
  *
  * Each viewer gets its own webrtcbin; the broadcast links it behind the
  * payloader shared by every viewer with the same codec and payload type.
- * webrtcbin calls back on its own threads: those callbacks only chain
- * promises or hand a result to the main context.
+ * This file follows the viewer's ICE and DTLS states and the timers that
+ * end a viewer who never connects or goes quiet; on-air-sdp.c reads the
+ * offer and on-air-webrtcbin.c tunes the webrtcbin. webrtcbin calls back
+ * on its own threads: those callbacks only chain promises or hand a
+ * result to the main context.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -11,13 +14,11 @@
 
 #include "config.h"
 
-#include <stdlib.h>
-#include <string.h>
-
 #include <gst/webrtc/webrtc.h>
 
 #include "on-air-error.h"
 #include "on-air-webrtc-peer.h"
+#include "on-air-webrtcbin.h"
 
 #define GATHER_TIMEOUT_MS 5000
 #define CONNECT_TIMEOUT_S 30
@@ -60,277 +61,9 @@ enum {
 static guint signals[N_SIGNALS];
 
 /* ---------------------------------------------------------------------- */
-/* SDP                                                                    */
+/* main-context helpers                                                   */
 
-static gboolean
-media_receives (const GstSDPMedia *media)
-{
-  for (guint i = 0; i < gst_sdp_media_attributes_len (media); i++)
-    {
-      const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, i);
-
-      if (g_str_equal (attr->key, "sendonly") || g_str_equal (attr->key, "inactive"))
-        return FALSE;
-    }
-  return TRUE;
-}
-
-/* Value of @key in the fmtp line for @pt, or NULL. */
-static char *
-fmtp_value (const GstSDPMedia *media, guint pt, const char *key)
-{
-  for (guint i = 0; i < gst_sdp_media_attributes_len (media); i++)
-    {
-      const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, i);
-      g_auto(GStrv) params = NULL;
-      char *end = NULL;
-      guint64 attr_pt;
-
-      if (!g_str_equal (attr->key, "fmtp") || attr->value == NULL)
-        continue;
-      attr_pt = g_ascii_strtoull (attr->value, &end, 10);
-      if (end == attr->value || attr_pt != pt || *end != ' ')
-        continue;
-      params = g_strsplit (end + 1, ";", -1);
-      for (guint j = 0; params[j] != NULL; j++)
-        {
-          char *param = g_strstrip (params[j]);
-          gsize klen = strlen (key);
-
-          if (g_ascii_strncasecmp (param, key, klen) == 0 && param[klen] == '=')
-            return g_strdup (param + klen + 1);
-        }
-    }
-  return NULL;
-}
-
-/* Encoding name of @pt from its rtpmap, e.g. "H264". */
-static char *
-rtpmap_encoding (const GstSDPMedia *media, guint pt)
-{
-  for (guint i = 0; i < gst_sdp_media_attributes_len (media); i++)
-    {
-      const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, i);
-      char *end = NULL;
-      guint64 attr_pt;
-      const char *slash;
-
-      if (!g_str_equal (attr->key, "rtpmap") || attr->value == NULL)
-        continue;
-      attr_pt = g_ascii_strtoull (attr->value, &end, 10);
-      if (end == attr->value || attr_pt != pt || *end != ' ')
-        continue;
-      slash = strchr (end + 1, '/');
-      return slash ? g_strndup (end + 1, slash - (end + 1)) : g_strdup (end + 1);
-    }
-  return NULL;
-}
-
-GstSDPMessage *
-on_air_sdp_parse_offer (const char *text, gsize length, GError **error)
-{
-  g_autoptr(GstSDPMessage) sdp = NULL;
-  gboolean has_video = FALSE;
-
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  if (text == NULL || length == 0 || !g_str_has_prefix (text, "v=0") ||
-      !g_utf8_validate (text, length, NULL))
-    {
-      g_set_error_literal (error, ON_AIR_ERROR, ON_AIR_ERROR_BAD_OFFER,
-                           "The body is not an SDP offer");
-      return NULL;
-    }
-  if (gst_sdp_message_new (&sdp) != GST_SDP_OK ||
-      gst_sdp_message_parse_buffer ((const guint8 *) text, length, sdp) != GST_SDP_OK ||
-      gst_sdp_message_medias_len (sdp) == 0)
-    {
-      g_set_error_literal (error, ON_AIR_ERROR, ON_AIR_ERROR_BAD_OFFER,
-                           "The SDP offer has no media");
-      return NULL;
-    }
-  for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++)
-    {
-      const GstSDPMedia *media = gst_sdp_message_get_media (sdp, i);
-
-      if (g_strcmp0 (gst_sdp_media_get_media (media), "video") == 0 &&
-          gst_sdp_media_formats_len (media) > 0)
-        has_video = TRUE;
-      /* webrtcbin needs ICE credentials and a fingerprint to answer. */
-      if (gst_sdp_media_get_attribute_val (media, "ice-ufrag") == NULL &&
-          gst_sdp_message_get_attribute_val (sdp, "ice-ufrag") == NULL)
-        {
-          g_set_error_literal (error, ON_AIR_ERROR, ON_AIR_ERROR_BAD_OFFER,
-                               "The SDP offer has no ICE credentials");
-          return NULL;
-        }
-      if (gst_sdp_media_get_attribute_val (media, "fingerprint") == NULL &&
-          gst_sdp_message_get_attribute_val (sdp, "fingerprint") == NULL)
-        {
-          g_set_error_literal (error, ON_AIR_ERROR, ON_AIR_ERROR_BAD_OFFER,
-                               "The SDP offer has no DTLS fingerprint");
-          return NULL;
-        }
-    }
-  if (!has_video)
-    {
-      g_set_error_literal (error, ON_AIR_ERROR, ON_AIR_ERROR_BAD_OFFER,
-                           "The SDP offer has no video");
-      return NULL;
-    }
-  return g_steal_pointer (&sdp);
-}
-
-gboolean
-on_air_sdp_choose_video_codec (const GstSDPMessage *offer,
-                               OnAirCodec          *codec,
-                               guint               *pt,
-                               GError             **error)
-{
-  g_return_val_if_fail (offer != NULL, FALSE);
-
-  for (guint m = 0; m < gst_sdp_message_medias_len (offer); m++)
-    {
-      const GstSDPMedia *media = gst_sdp_message_get_media (offer, m);
-      int best_h264 = -1, best_h264_score = -1, vp8 = -1;
-
-      if (g_strcmp0 (gst_sdp_media_get_media (media), "video") != 0)
-        continue;
-      if (!media_receives (media))
-        {
-          g_set_error_literal (error, ON_AIR_ERROR, ON_AIR_ERROR_BAD_OFFER,
-                               "The offer does not ask to receive video");
-          return FALSE;
-        }
-
-      for (guint f = 0; f < gst_sdp_media_formats_len (media); f++)
-        {
-          const char *fmt = gst_sdp_media_get_format (media, f);
-          char *end = NULL;
-          guint64 p = g_ascii_strtoull (fmt, &end, 10);
-          g_autofree char *enc = NULL;
-
-          if (end == fmt || *end != '\0' || p < 96 || p > 127)
-            continue;
-          enc = rtpmap_encoding (media, p);
-          if (enc == NULL)
-            continue;
-
-          if (g_ascii_strcasecmp (enc, "H264") == 0)
-            {
-              g_autofree char *mode = fmtp_value (media, p, "packetization-mode");
-              g_autofree char *profile = fmtp_value (media, p, "profile-level-id");
-              int score;
-
-              if (g_strcmp0 (mode, "1") != 0)
-                continue;
-              if (profile != NULL && g_ascii_strcasecmp (profile, "42e01f") == 0)
-                score = 3; /* constrained baseline 3.1: what we encode */
-              else if (profile != NULL && g_ascii_strncasecmp (profile, "42e0", 4) == 0)
-                score = 2;
-              else if (profile != NULL && g_ascii_strncasecmp (profile, "42", 2) == 0)
-                score = 1;
-              else
-                score = 0;
-              if (score > best_h264_score)
-                {
-                  best_h264_score = score;
-                  best_h264 = p;
-                }
-            }
-          else if (g_ascii_strcasecmp (enc, "VP8") == 0 && vp8 < 0)
-            vp8 = p;
-        }
-
-      if (best_h264 >= 0)
-        {
-          *codec = ON_AIR_CODEC_H264;
-          *pt = best_h264;
-          return TRUE;
-        }
-      if (vp8 >= 0)
-        {
-          *codec = ON_AIR_CODEC_VP8;
-          *pt = vp8;
-          return TRUE;
-        }
-      g_set_error_literal (error, ON_AIR_ERROR, ON_AIR_ERROR_NO_CODEC,
-                           "The offer lists neither H.264 (packetization-mode 1) nor VP8");
-      return FALSE;
-    }
-
-  g_set_error_literal (error, ON_AIR_ERROR, ON_AIR_ERROR_BAD_OFFER,
-                       "The SDP offer has no video");
-  return FALSE;
-}
-
-/* ---------------------------------------------------------------------- */
-/* helpers                                                                */
-
-/* libnice's NiceAgent behind @webrtcbin's ICE object, or NULL; a ref. */
-static GObject *
-nice_agent_of (GstElement *webrtcbin)
-{
-  g_autoptr(GObject) ice = NULL;
-  GObject *agent = NULL;
-
-  g_object_get (webrtcbin, "ice-agent", &ice, NULL);
-  if (ice != NULL && g_object_class_find_property (G_OBJECT_GET_CLASS (ice), "agent"))
-    g_object_get (ice, "agent", &agent, NULL);
-  return agent;
-}
-
-static void
-set_agent_property (GstElement *webrtcbin, const char *property, const GValue *value)
-{
-  g_autoptr(GObject) agent = nice_agent_of (webrtcbin);
-
-  if (agent != NULL && g_object_class_find_property (G_OBJECT_GET_CLASS (agent), property))
-    g_object_set_property (agent, property, value);
-}
-
-static void
-set_agent_flag (GstElement *webrtcbin, const char *property, gboolean value)
-{
-  g_auto(GValue) v = G_VALUE_INIT;
-
-  g_value_init (&v, G_TYPE_BOOLEAN);
-  g_value_set_boolean (&v, value);
-  set_agent_property (webrtcbin, property, &v);
-}
-
-void
-on_air_webrtcbin_disable_upnp (GstElement *webrtcbin)
-{
-  /* libnice would search the LAN for a UPnP router for every viewer:
-   * multicast noise and delay for nothing, as viewers are on the LAN. */
-  set_agent_flag (webrtcbin, "upnp", FALSE);
-}
-
-/* Host candidates over UDP only: phones on the LAN reach us over UDP, and
- * ICE-TCP would listen on three more ports per viewer and lengthen the
- * gathering every answer waits for. Where UDP does not get through, the
- * page falls back to MJPEG, which is TCP. */
-static void
-disable_ice_tcp (GstElement *webrtcbin)
-{
-  set_agent_flag (webrtcbin, "ice-tcp", FALSE);
-}
-
-/* libnice sends its connectivity checks on a timer, every 20 ms by
- * default, and that includes the check it answers the browser's first
- * check with: ICE is up only when it comes back. A 5-ms pace (RFC 8445's
- * lowest) has it go out sooner. It only runs while checks are pending. */
-static void
-pace_checks_faster (GstElement *webrtcbin)
-{
-  g_auto(GValue) v = G_VALUE_INIT;
-
-  g_value_init (&v, G_TYPE_UINT);
-  g_value_set_uint (&v, 5);
-  set_agent_property (webrtcbin, "stun-pacing-timer", &v);
-}
-
+/* Any thread: runs @func on the peer's context, holding a ref. */
 static void
 run_on_main (OnAirWebrtcPeer *self, GSourceFunc func)
 {
@@ -361,6 +94,47 @@ fail_answer (OnAirWebrtcPeer *self, GError *error)
     g_error_free (error);
 }
 
+typedef struct
+{
+  OnAirWebrtcPeer *self;
+  char *message;
+} PeerError;
+
+static gboolean
+peer_error_on_main (gpointer user_data)
+{
+  PeerError *pe = user_data;
+
+  fail_answer (pe->self, g_error_new_literal (ON_AIR_ERROR, ON_AIR_ERROR_NEGOTIATION, pe->message));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+peer_error_free (gpointer user_data)
+{
+  PeerError *pe = user_data;
+
+  g_object_unref (pe->self);
+  g_free (pe->message);
+  g_free (pe);
+}
+
+/* Any thread: fails the pending answer with @message on the peer's context. */
+static void
+report_negotiation_error (OnAirWebrtcPeer *self, const char *message)
+{
+  g_autoptr(GSource) source = g_idle_source_new ();
+  PeerError *pe = g_new0 (PeerError, 1);
+
+  pe->self = g_object_ref (self);
+  pe->message = g_strdup (message);
+  g_source_set_callback (source, peer_error_on_main, pe, peer_error_free);
+  g_source_attach (source, self->context);
+}
+
+/* ---------------------------------------------------------------------- */
+/* liveness                                                               */
+
 /* Any packet from the viewer (RTCP reports, transport-cc feedback, media
  * if it sent any) proves it is still there. libnice's own keepalives are
  * one-way, so ICE alone would never notice a phone that walked away. */
@@ -371,30 +145,6 @@ received_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 
   g_atomic_pointer_set (&self->last_received, (gssize) g_get_monotonic_time ());
   return GST_PAD_PROBE_OK;
-}
-
-static void
-watch_transport (OnAirWebrtcPeer *self)
-{
-  g_autoptr(GstIterator) it = gst_bin_iterate_recurse (GST_BIN (self->webrtcbin));
-  GValue item = G_VALUE_INIT;
-
-  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK)
-    {
-      GstElement *element = g_value_get_object (&item);
-      GstElementFactory *factory = gst_element_get_factory (element);
-
-      if (factory != NULL && g_str_equal (GST_OBJECT_NAME (factory), "nicesrc"))
-        {
-          g_autoptr(GstPad) pad = gst_element_get_static_pad (element, "src");
-
-          if (pad != NULL)
-            gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
-                               received_probe, self, NULL);
-        }
-      g_value_reset (&item);
-    }
-  g_value_unset (&item);
 }
 
 static gboolean
@@ -412,6 +162,9 @@ check_liveness (gpointer user_data)
     }
   return G_SOURCE_CONTINUE;
 }
+
+/* ---------------------------------------------------------------------- */
+/* ICE and DTLS states (main context)                                     */
 
 /* Main context: the answer with every candidate gathered so far. */
 static gboolean
@@ -437,7 +190,7 @@ deliver_answer (gpointer user_data)
 
   g_clear_handle_id (&self->gather_timeout, g_source_remove);
   g_atomic_pointer_set (&self->last_received, (gssize) g_get_monotonic_time ());
-  watch_transport (self);
+  on_air_webrtcbin_probe_received (self->webrtcbin, received_probe, self);
   self->answered_at = g_get_monotonic_time ();
   g_debug ("Peer %s: answered %" G_GINT64_FORMAT " ms after the offer", self->id,
            (self->answered_at - self->offered_at) / 1000);
@@ -480,7 +233,20 @@ never_connected (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static void open_media (OnAirWebrtcPeer *self);
+/* ICE is up, and the DTLS handshake starts. Media is let through from
+ * now on, beginning with a keyframe the broadcast asks for: webrtcbin holds
+ * it until DTLS is done, so the keyframe is encoded while the handshake
+ * runs instead of after it, and the first picture comes sooner. */
+static void
+open_media (OnAirWebrtcPeer *self)
+{
+  if (self->tap == NULL || self->media_open)
+    return;
+  self->media_open = TRUE;
+  /* Nothing has reached webrtcbin yet: the tap opens below. */
+  on_air_webrtcbin_bypass_unused_fec (self->webrtcbin);
+  on_air_broadcast_open_webrtc (self->broadcast, self->tap);
+}
 
 static gboolean
 ice_state_on_main (gpointer user_data)
@@ -519,143 +285,6 @@ ice_state_on_main (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* The child of @bin made by @factory, if there is exactly one; a ref. */
-static GstElement *
-find_child_by_factory (GstBin *bin, const char *factory)
-{
-  g_autoptr(GstIterator) it = gst_bin_iterate_elements (bin);
-  GValue item = G_VALUE_INIT;
-  GstElement *found = NULL;
-  guint n = 0;
-
-  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK)
-    {
-      GstElement *element = g_value_get_object (&item);
-      GstElementFactory *f = gst_element_get_factory (element);
-
-      if (f != NULL && g_str_equal (GST_OBJECT_NAME (f), factory) && n++ == 0)
-        found = gst_object_ref (element);
-      g_value_reset (&item);
-    }
-  g_value_unset (&item);
-  if (n != 1)
-    gst_clear_object (&found);
-  return found;
-}
-
-static gboolean
-is_unused_fec_bin (GstElement *element)
-{
-  g_autoptr(GstElement) fec = NULL;
-  g_autoptr(GstElement) red = NULL;
-  guint fec_pt = 0;
-  int red_pt = -1;
-
-  if (!GST_IS_BIN (element))
-    return FALSE;
-  fec = find_child_by_factory (GST_BIN (element), "rtpulpfecenc");
-  red = find_child_by_factory (GST_BIN (element), "rtpredenc");
-  if (fec == NULL || red == NULL || GST_BIN (element)->numchildren != 2)
-    return FALSE;
-  g_object_get (fec, "pt", &fec_pt, NULL);
-  g_object_get (red, "pt", &red_pt, NULL);
-  /* As webrtcbin leaves them when the answer has neither: FEC without a
-   * payload type (255), RED with 0. */
-  return fec_pt > 127 && red_pt == 0;
-}
-
-/* TRUE if the answer we gave carries RED or ULPFEC. */
-static gboolean
-answered_fec (GstElement *webrtcbin)
-{
-  GstWebRTCSessionDescription *local = NULL;
-  gboolean found = FALSE;
-
-  g_object_get (webrtcbin, "local-description", &local, NULL);
-  if (local == NULL)
-    return TRUE; /* unknown: do not touch anything */
-  for (guint m = 0; m < gst_sdp_message_medias_len (local->sdp); m++)
-    {
-      const GstSDPMedia *media = gst_sdp_message_get_media (local->sdp, m);
-
-      for (guint f = 0; f < gst_sdp_media_formats_len (media); f++)
-        {
-          guint pt = (guint) g_ascii_strtoull (gst_sdp_media_get_format (media, f), NULL, 10);
-          g_autofree char *encoding = rtpmap_encoding (media, pt);
-
-          if (encoding != NULL &&
-              (g_ascii_strcasecmp (encoding, "red") == 0 || g_ascii_strcasecmp (encoding, "ulpfec") == 0))
-            found = TRUE;
-        }
-    }
-  gst_webrtc_session_description_free (local);
-  return found;
-}
-
-/* webrtcbin 1.22 puts an ULPFEC and a RED encoder in front of every send
- * session, in pass-through (payload type 0) when the answer has neither,
- * as ours never has. Neither handles buffer lists: each packet of a frame
- * then goes through the rest of webrtcbin on its own (session, SRTP,
- * libnice, one send call each) instead of the frame going as one list and
- * one sendmmsg(). Linking around them before media flows costs 40 % less
- * CPU per viewer (bench: 1.72 → 1.00 % of a core on the pass-through
- * path). Anything that does not look exactly like that is left alone. */
-static void
-bypass_unused_fec (GstElement *webrtcbin)
-{
-  g_autoptr(GstIterator) it = gst_bin_iterate_elements (GST_BIN (webrtcbin));
-  g_autoptr(GPtrArray) unused = g_ptr_array_new_with_free_func (gst_object_unref);
-  GValue item = G_VALUE_INIT;
-
-  if (answered_fec (webrtcbin))
-    return;
-  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK)
-    {
-      if (is_unused_fec_bin (g_value_get_object (&item)))
-        g_ptr_array_add (unused, g_value_dup_object (&item));
-      g_value_reset (&item);
-    }
-  g_value_unset (&item);
-
-  for (guint i = 0; i < unused->len; i++)
-    {
-      GstElement *bin = g_ptr_array_index (unused, i);
-      g_autoptr(GstPad) sink = gst_element_get_static_pad (bin, "sink");
-      g_autoptr(GstPad) src = gst_element_get_static_pad (bin, "src");
-      g_autoptr(GstPad) upstream = sink != NULL ? gst_pad_get_peer (sink) : NULL;
-      g_autoptr(GstPad) downstream = src != NULL ? gst_pad_get_peer (src) : NULL;
-
-      if (upstream == NULL || downstream == NULL)
-        continue;
-      gst_pad_unlink (upstream, sink);
-      gst_pad_unlink (src, downstream);
-      if (gst_pad_link (upstream, downstream) != GST_PAD_LINK_OK)
-        {
-          /* Put back what was there. */
-          gst_pad_link (upstream, sink);
-          gst_pad_link (src, downstream);
-          continue;
-        }
-      gst_element_set_state (bin, GST_STATE_NULL);
-      gst_bin_remove (GST_BIN (webrtcbin), bin);
-    }
-}
-
-/* ICE is up, and the DTLS handshake starts. Media is let through from
- * now on, beginning with a keyframe the broadcast asks for: webrtcbin holds
- * it until DTLS is done, so the keyframe is encoded while the handshake
- * runs instead of after it (first picture 5–50 ms sooner). */
-static void
-open_media (OnAirWebrtcPeer *self)
-{
-  if (self->tap == NULL || self->media_open)
-    return;
-  self->media_open = TRUE;
-  /* Nothing has reached webrtcbin yet: the tap opens below. */
-  bypass_unused_fec (self->webrtcbin);
-  on_air_broadcast_open_webrtc (self->broadcast, self->tap);
-}
-
 static gboolean
 connection_state_on_main (gpointer user_data)
 {
@@ -676,7 +305,16 @@ connection_state_on_main (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* webrtcbin threads */
+/* The broadcast can no longer feed this viewer (its webrtcbin failed, or
+ * the pipeline is going away). */
+static void
+on_tap_lost (OnAirRtpTap *tap, gpointer user_data)
+{
+  on_air_webrtc_peer_close (user_data);
+}
+
+/* ---------------------------------------------------------------------- */
+/* webrtcbin threads                                                      */
 
 static void
 on_connection_state (GObject *webrtcbin, GParamSpec *pspec, gpointer user_data)
@@ -699,43 +337,6 @@ on_ice_gathering_state (GObject *webrtcbin, GParamSpec *pspec, gpointer user_dat
   g_object_get (webrtcbin, "ice-gathering-state", &state, NULL);
   if (state == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE && g_atomic_int_get (&self->answer_ready))
     run_on_main (self, deliver_answer);
-}
-
-typedef struct
-{
-  OnAirWebrtcPeer *self;
-  char *message;
-} PeerError;
-
-static gboolean
-peer_error_on_main (gpointer user_data)
-{
-  PeerError *pe = user_data;
-
-  fail_answer (pe->self, g_error_new_literal (ON_AIR_ERROR, ON_AIR_ERROR_NEGOTIATION, pe->message));
-  return G_SOURCE_REMOVE;
-}
-
-static void
-peer_error_free (gpointer user_data)
-{
-  PeerError *pe = user_data;
-
-  g_object_unref (pe->self);
-  g_free (pe->message);
-  g_free (pe);
-}
-
-static void
-report_negotiation_error (OnAirWebrtcPeer *self, const char *message)
-{
-  g_autoptr(GSource) source = g_idle_source_new ();
-  PeerError *pe = g_new0 (PeerError, 1);
-
-  pe->self = g_object_ref (self);
-  pe->message = g_strdup (message);
-  g_source_set_callback (source, peer_error_on_main, pe, peer_error_free);
-  g_source_attach (source, self->context);
 }
 
 static void
@@ -784,12 +385,45 @@ on_remote_set (GstPromise *promise, gpointer user_data)
   g_signal_emit_by_name (self->webrtcbin, "create-answer", NULL, next);
 }
 
-/* The broadcast can no longer feed this viewer (its webrtcbin failed, or
- * the pipeline is going away). */
-static void
-on_tap_lost (OnAirRtpTap *tap, gpointer user_data)
+/* ---------------------------------------------------------------------- */
+/* setup (main context)                                                   */
+
+/* Makes this viewer's webrtcbin, tuned for the LAN, and has the broadcast
+ * feed it the chosen codec. */
+static gboolean
+attach_webrtcbin (OnAirWebrtcPeer *self, GError **error)
 {
-  on_air_webrtc_peer_close (user_data);
+  g_autofree char *name = g_strdup_printf ("webrtc-%s", self->id);
+
+  self->webrtcbin = gst_element_factory_make ("webrtcbin", name);
+  if (self->webrtcbin == NULL)
+    {
+      g_set_error_literal (error, ON_AIR_ERROR, ON_AIR_ERROR_MISSING_ELEMENT,
+                           "The GStreamer element “webrtcbin” is not installed");
+      return FALSE;
+    }
+  gst_object_ref_sink (self->webrtcbin);
+  gst_util_set_object_arg (G_OBJECT (self->webrtcbin), "bundle-policy", "max-bundle");
+  on_air_webrtcbin_disable_upnp (self->webrtcbin);
+  on_air_webrtcbin_disable_ice_tcp (self->webrtcbin);
+  on_air_webrtcbin_pace_checks_faster (self->webrtcbin);
+  g_signal_connect_object (self->webrtcbin, "notify::ice-gathering-state",
+                           G_CALLBACK (on_ice_gathering_state), self, 0);
+  g_signal_connect_object (self->webrtcbin, "notify::ice-connection-state",
+                           G_CALLBACK (on_ice_connection_state), self, 0);
+  g_signal_connect_object (self->webrtcbin, "notify::connection-state",
+                           G_CALLBACK (on_connection_state), self, 0);
+
+  self->tap = on_air_broadcast_attach_webrtc (self->broadcast, self->webrtcbin, self->codec, self->pt,
+                                              on_tap_lost, self);
+  if (self->tap == NULL)
+    {
+      gst_clear_object (&self->webrtcbin);
+      g_set_error_literal (error, ON_AIR_ERROR, ON_AIR_ERROR_SOURCE_FAILED,
+                           "The video source is not running");
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -895,9 +529,9 @@ on_air_webrtc_peer_answer_async (OnAirWebrtcPeer     *self,
                                  GAsyncReadyCallback  callback,
                                  gpointer             user_data)
 {
+  g_autoptr(GstSDPMessage) owned_offer = offer;
   g_autoptr(GTask) task = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *name = NULL;
   GstWebRTCSessionDescription *desc;
   GstPromise *promise;
 
@@ -909,48 +543,14 @@ on_air_webrtc_peer_answer_async (OnAirWebrtcPeer     *self,
 
   if (self->answer_task != NULL || self->webrtcbin != NULL || self->closed)
     {
-      gst_sdp_message_free (offer);
       g_task_return_new_error (task, ON_AIR_ERROR, ON_AIR_ERROR_NEGOTIATION,
                                "This viewer has already negotiated");
       return;
     }
-
-  if (!on_air_sdp_choose_video_codec (offer, &self->codec, &self->pt, &error))
+  if (!on_air_sdp_choose_video_codec (offer, &self->codec, &self->pt, &error) ||
+      !attach_webrtcbin (self, &error))
     {
-      gst_sdp_message_free (offer);
       g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  name = g_strdup_printf ("webrtc-%s", self->id);
-  self->webrtcbin = gst_element_factory_make ("webrtcbin", name);
-  if (self->webrtcbin == NULL)
-    {
-      gst_sdp_message_free (offer);
-      g_task_return_new_error (task, ON_AIR_ERROR, ON_AIR_ERROR_MISSING_ELEMENT,
-                               "The GStreamer element “webrtcbin” is not installed");
-      return;
-    }
-  gst_object_ref_sink (self->webrtcbin);
-  gst_util_set_object_arg (G_OBJECT (self->webrtcbin), "bundle-policy", "max-bundle");
-  on_air_webrtcbin_disable_upnp (self->webrtcbin);
-  disable_ice_tcp (self->webrtcbin);
-  pace_checks_faster (self->webrtcbin);
-  g_signal_connect_object (self->webrtcbin, "notify::ice-gathering-state",
-                           G_CALLBACK (on_ice_gathering_state), self, 0);
-  g_signal_connect_object (self->webrtcbin, "notify::ice-connection-state",
-                           G_CALLBACK (on_ice_connection_state), self, 0);
-  g_signal_connect_object (self->webrtcbin, "notify::connection-state",
-                           G_CALLBACK (on_connection_state), self, 0);
-
-  self->tap = on_air_broadcast_attach_webrtc (self->broadcast, self->webrtcbin, self->codec, self->pt,
-                                              on_tap_lost, self);
-  if (self->tap == NULL)
-    {
-      gst_sdp_message_free (offer);
-      gst_clear_object (&self->webrtcbin);
-      g_task_return_new_error (task, ON_AIR_ERROR, ON_AIR_ERROR_SOURCE_FAILED,
-                               "The video source is not running");
       return;
     }
 
@@ -959,7 +559,8 @@ on_air_webrtc_peer_answer_async (OnAirWebrtcPeer     *self,
   self->gather_timeout = add_timeout (self, GATHER_TIMEOUT_MS, gather_timed_out);
   self->connect_timeout = add_timeout (self, CONNECT_TIMEOUT_S * 1000, never_connected);
 
-  desc = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_OFFER, offer);
+  desc = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_OFFER,
+                                             g_steal_pointer (&owned_offer));
   promise = gst_promise_new_with_change_func (on_remote_set, g_object_ref (self), g_object_unref);
   g_signal_emit_by_name (self->webrtcbin, "set-remote-description", desc, promise);
   gst_webrtc_session_description_free (desc);

@@ -8,22 +8,14 @@
 #include <gst/sdp/sdp.h>
 
 #include "on-air-broadcast.h"
+/* Its callers read the offer and tune test viewers' webrtcbins with these. */
+#include "on-air-sdp.h"
+#include "on-air-webrtcbin.h"
 
 G_BEGIN_DECLS
 
 #define ON_AIR_TYPE_WEBRTC_PEER (on_air_webrtc_peer_get_type ())
 G_DECLARE_FINAL_TYPE (OnAirWebrtcPeer, on_air_webrtc_peer, ON_AIR, WEBRTC_PEER, GObject)
-
-/* Picks the codec and payload type this viewer's offer asks for: H.264
- * packetization-mode 1, constrained baseline first; VP8 otherwise. */
-gboolean         on_air_sdp_choose_video_codec      (const GstSDPMessage *offer,
-                                                     OnAirCodec          *codec,
-                                                     guint               *pt,
-                                                     GError             **error);
-/* Parses and checks an SDP offer: at least one media, one of them video. */
-GstSDPMessage   *on_air_sdp_parse_offer             (const char          *text,
-                                                     gsize                length,
-                                                     GError             **error);
 
 OnAirWebrtcPeer *on_air_webrtc_peer_new             (OnAirBroadcast      *broadcast,
                                                      const char          *id);
@@ -43,9 +35,6 @@ void             on_air_webrtc_peer_answer_async    (OnAirWebrtcPeer     *self,
 char            *on_air_webrtc_peer_answer_finish   (OnAirWebrtcPeer     *self,
                                                      GAsyncResult        *result,
                                                      GError             **error);
-/* Turns off libnice's UPnP port mapping on @webrtcbin's ICE agent. */
-void             on_air_webrtcbin_disable_upnp      (GstElement          *webrtcbin);
-
 /* Leaves the pipeline; emits "closed" once. */
 void             on_air_webrtc_peer_close           (OnAirWebrtcPeer     *self);
 

@@ -1,0 +1,30 @@
+/* on-air-webrtcbin.h: the settings On Air gives each viewer's webrtcbin
+ * and the libnice agent inside it.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+/* Turns off libnice's UPnP port mapping on @webrtcbin's ICE agent. */
+void             on_air_webrtcbin_disable_upnp        (GstElement          *webrtcbin);
+/* Gathers host candidates over UDP only. */
+void             on_air_webrtcbin_disable_ice_tcp     (GstElement          *webrtcbin);
+/* Has libnice pace its connectivity checks at the lowest interval
+ * RFC 8445 allows, so ICE comes up sooner. */
+void             on_air_webrtcbin_pace_checks_faster  (GstElement          *webrtcbin);
+/* Links around the ULPFEC and RED encoders webrtcbin puts in front of each
+ * send session when the local description carries neither. Call before
+ * media flows. */
+void             on_air_webrtcbin_bypass_unused_fec   (GstElement          *webrtcbin);
+/* Adds @probe (on buffers and buffer lists) to the source pad of every
+ * nicesrc in @webrtcbin: it sees each packet that arrives from the peer.
+ * Call once the ICE transports exist (after the local description). */
+void             on_air_webrtcbin_probe_received      (GstElement          *webrtcbin,
+                                                       GstPadProbeCallback  probe,
+                                                       gpointer             user_data);
+
+G_END_DECLS
