@@ -1,4 +1,4 @@
-/* on-air-window.h: the main window
+/* on-air-window.h: the main window, a shell around its panels
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -12,11 +12,6 @@
 #include "on-air-server.h"
 
 G_BEGIN_DECLS
-
-/* Preview frames are asked of the engine at the size the picture shows
- * them (so GTK draws them unscaled), never larger than this. */
-#define ON_AIR_PREVIEW_MAX_WIDTH  1280
-#define ON_AIR_PREVIEW_MAX_HEIGHT 720
 
 #define ON_AIR_TYPE_WINDOW (on_air_window_get_type ())
 G_DECLARE_FINAL_TYPE (OnAirWindow, on_air_window, ON_AIR, WINDOW, AdwApplicationWindow)

@@ -13,17 +13,38 @@
 #include <gst/gst.h>
 
 #include "on-air-application.h"
+#include "on-air-live-panel.h"
+#include "on-air-preview-view.h"
+#include "on-air-sharing-panel.h"
+#include "on-air-source-picker.h"
 #include "on-air-window.h"
 #include "test-util.h"
 
 static OnAirApplication *app;
 static OnAirWindow *window;
 
+/* A widget of the window's template, or of one of its panels' templates. */
 static gpointer
 window_child (OnAirWindow *w, const char *name)
 {
+  static const struct {
+    const char *id;
+    GType     (*get_type) (void);
+  } panels[] = {
+    { "preview_view", on_air_preview_view_get_type },
+    { "source_picker", on_air_source_picker_get_type },
+    { "sharing_panel", on_air_sharing_panel_get_type },
+    { "live_panel", on_air_live_panel_get_type },
+  };
   GObject *object = gtk_widget_get_template_child (GTK_WIDGET (w), ON_AIR_TYPE_WINDOW, name);
 
+  for (guint i = 0; object == NULL && i < G_N_ELEMENTS (panels); i++)
+    {
+      GObject *panel = gtk_widget_get_template_child (GTK_WIDGET (w), ON_AIR_TYPE_WINDOW, panels[i].id);
+
+      g_assert_nonnull (panel);
+      object = gtk_widget_get_template_child (GTK_WIDGET (panel), panels[i].get_type (), name);
+    }
   g_assert_nonnull (object);
   return object;
 }
@@ -380,8 +401,8 @@ test_broadcast (void)
   g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (app), "start-broadcast"));
   g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (app), "stop-broadcast"));
   g_assert_true (gtk_widget_get_visible (child ("on_air_indicator")));
-  g_assert_true (gtk_widget_get_visible (child ("live_box")));
-  g_assert_false (gtk_widget_get_visible (child ("sharing_group")));
+  g_assert_true (gtk_widget_get_visible (child ("live_panel")));
+  g_assert_false (gtk_widget_get_visible (child ("sharing_panel")));
 
   /* The link shown is for the bound address and the actual port. */
   url = gtk_label_get_text (child ("url_label"));
@@ -441,7 +462,7 @@ test_broadcast (void)
   g_assert_null (on_air_window_get_server (window));
   g_assert_false (port_open (port));
   g_assert_false (gtk_widget_get_visible (child ("on_air_indicator")));
-  g_assert_false (gtk_widget_get_visible (child ("live_box")));
+  g_assert_false (gtk_widget_get_visible (child ("live_panel")));
   g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (app), "start-broadcast"));
   /* The preview goes on without the server. */
   g_assert_true (test_wait_until (has_preview_frame, NULL, 5000));
@@ -471,7 +492,7 @@ test_port_in_use (void)
   wait.needle = port_text;
   g_assert_true (test_wait_until (label_shown, &wait, 3000));
   g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (app), "start-broadcast"));
-  g_assert_true (gtk_widget_get_visible (child ("sharing_group")));
+  g_assert_true (gtk_widget_get_visible (child ("sharing_panel")));
 
   /* Free again, it works at once; open to the network, the link has no token
    * and the stream needs none. */
