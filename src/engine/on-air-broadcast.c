@@ -29,6 +29,7 @@
 #include "on-air-broadcast.h"
 #include "on-air-camera.h"
 #include "on-air-error.h"
+#include "on-air-gop-cache.h"
 #include "on-air-stamp.h"
 
 #define RETRY_SECONDS 5
@@ -50,10 +51,6 @@ typedef enum
 
 static const char * const fmt_names[] = { "raw", "jpeg", "h264", "vp8" };
 
-/* Bounds on the GOP kept for priming decoders: cameras send a keyframe
- * every 1 to 10 s; beyond this, decoders wait for the next keyframe. */
-#define GOP_MAX_BUFFERS (10 * SOURCE_FPS)
-#define GOP_MAX_BYTES   (16 * 1024 * 1024)
 /* From a page load to its WHEP offer: a phone on Wi-Fi takes about a
  * second; one that never offers (MJPEG) keeps the encoder this long. */
 #define WEBRTC_EXPECT_MS 5000
@@ -167,12 +164,8 @@ struct _OnAirBroadcast
    * payloader does, or for WEBRTC_EXPECT_MS. */
   guint             expect_source;
 
-  /* The camera's H.264 since its last keyframe (pass-through sources):
-   * a decoder that starts mid-GOP is primed with it instead of waiting
-   * for the camera's next keyframe. Filled on the streaming thread. */
-  GMutex            gop_lock;
-  GPtrArray        *gop;
-  gsize             gop_bytes;
+  /* The camera's H.264 since its last keyframe (pass-through sources). */
+  OnAirGopCache    *gop;
 };
 
 G_DEFINE_FINAL_TYPE (OnAirBroadcast, on_air_broadcast, G_TYPE_OBJECT)
@@ -423,120 +416,6 @@ make_h264_encoder (GError **error)
   return enc;
 }
 
-/* ---------------------------------------------------------------------- */
-/* GOP cache: decoders of a pass-through camera start without waiting     */
-
-static void
-gop_clear (OnAirBroadcast *self)
-{
-  g_mutex_lock (&self->gop_lock);
-  g_ptr_array_set_size (self->gop, 0);
-  self->gop_bytes = 0;
-  g_mutex_unlock (&self->gop_lock);
-}
-
-/* Streaming thread, on the camera's parsed H.264 before its tee: keeps
- * every access unit since the last keyframe (references, no copies). */
-static GstPadProbeReturn
-gop_cache_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
-{
-  OnAirBroadcast *self = user_data;
-  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
-  gsize size = gst_buffer_get_size (buffer);
-
-  g_mutex_lock (&self->gop_lock);
-  if (!GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT))
-    {
-      g_ptr_array_set_size (self->gop, 0);
-      self->gop_bytes = 0;
-    }
-  /* Past the bounds the GOP is dropped whole: a part without its
-   * keyframe primes nothing. It starts again at the next keyframe. */
-  if (self->gop->len > 0 || !GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT))
-    {
-      if (self->gop->len < GOP_MAX_BUFFERS && self->gop_bytes + size <= GOP_MAX_BYTES)
-        {
-          g_ptr_array_add (self->gop, gst_buffer_ref (buffer));
-          self->gop_bytes += size;
-        }
-      else
-        {
-          g_ptr_array_set_size (self->gop, 0);
-          self->gop_bytes = 0;
-        }
-    }
-  g_mutex_unlock (&self->gop_lock);
-  return GST_PAD_PROBE_OK;
-}
-
-typedef struct
-{
-  OnAirBroadcast *self;
-  GstClockTime    first_pts; /* of the decoder's first live buffer */
-} Priming;
-
-/* Streaming thread, on the primed decoder's output: the pictures of the
- * GOP it was primed with are older than its first live buffer; they go.
- * (avdec_h264 outputs buffers flagged decode-only all the same.) */
-static GstPadProbeReturn
-drop_primed_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
-{
-  Priming *priming = user_data;
-  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
-
-  if (!GST_CLOCK_TIME_IS_VALID (priming->first_pts))
-    return GST_PAD_PROBE_OK; /* not primed (yet) */
-  if (GST_BUFFER_PTS_IS_VALID (buffer) && GST_BUFFER_PTS (buffer) < priming->first_pts)
-    return GST_PAD_PROBE_DROP;
-  return GST_PAD_PROBE_REMOVE;
-}
-
-/* Streaming thread, on a decoder's sink pad, for its first buffer: if that
- * is not a keyframe, the decoder first gets the GOP up to it, marked
- * decode-only, and drop_primed_probe() keeps those older pictures from
- * coming out. The first picture out is then the one the camera sent last,
- * not the one after its next keyframe (up to a GOP later: seconds, with
- * many IP cameras). */
-static GstPadProbeReturn
-prime_decoder_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
-{
-  Priming *priming = user_data;
-  OnAirBroadcast *self = priming->self;
-  GstBuffer *first = GST_PAD_PROBE_INFO_BUFFER (info);
-  g_autoptr(GPtrArray) earlier = NULL;
-
-  if (GST_BUFFER_FLAG_IS_SET (first, GST_BUFFER_FLAG_DECODE_ONLY))
-    return GST_PAD_PROBE_OK; /* one of ours, chained below */
-  if (!GST_BUFFER_FLAG_IS_SET (first, GST_BUFFER_FLAG_DELTA_UNIT) || !GST_BUFFER_PTS_IS_VALID (first))
-    return GST_PAD_PROBE_REMOVE;
-
-  g_mutex_lock (&self->gop_lock);
-  for (guint i = 0; i < self->gop->len; i++)
-    if (g_ptr_array_index (self->gop, i) == first)
-      {
-        earlier = g_ptr_array_new_full (i, (GDestroyNotify) gst_buffer_unref);
-        for (guint k = 0; k < i; k++)
-          g_ptr_array_add (earlier, gst_buffer_ref (g_ptr_array_index (self->gop, k)));
-        break;
-      }
-  g_mutex_unlock (&self->gop_lock);
-
-  if (earlier != NULL)
-    {
-      g_debug ("Priming a decoder with %u buffers of H.264", earlier->len);
-      priming->first_pts = GST_BUFFER_PTS (first);
-      for (guint i = 0; i < earlier->len; i++)
-        {
-          GstBuffer *copy = gst_buffer_copy (g_ptr_array_index (earlier, i));
-
-          GST_BUFFER_FLAG_SET (copy, GST_BUFFER_FLAG_DECODE_ONLY);
-          if (gst_pad_chain (pad, copy) != GST_FLOW_OK)
-            break;
-        }
-    }
-  return GST_PAD_PROBE_REMOVE;
-}
-
 /* Builds the converter that makes @fmt out of another stage. */
 static void
 build_producer (OnAirBroadcast *self, Fmt fmt)
@@ -565,16 +444,7 @@ build_producer (OnAirBroadcast *self, Fmt fmt)
             dec = make ("openh264dec", &error);
           if (dec != NULL)
             {
-              g_autoptr(GstPad) dec_sink = gst_element_get_static_pad (dec, "sink");
-              g_autoptr(GstPad) dec_src = gst_element_get_static_pad (dec, "src");
-              Priming *priming = g_new0 (Priming, 1);
-
-              priming->self = self;
-              priming->first_pts = GST_CLOCK_TIME_NONE;
-              /* The decoder owns it: both probes go before it does. */
-              g_object_set_data_full (G_OBJECT (dec), "on-air-priming", priming, g_free);
-              gst_pad_add_probe (dec_sink, GST_PAD_PROBE_TYPE_BUFFER, prime_decoder_probe, priming, NULL);
-              gst_pad_add_probe (dec_src, GST_PAD_PROBE_TYPE_BUFFER, drop_primed_probe, priming, NULL);
+              on_air_gop_cache_prime_decoder (self->gop, dec);
               branch_add (branch, dec);
             }
         }
@@ -1185,7 +1055,7 @@ on_rtsp_pad_added (GstElement *rtspsrc, GstPad *pad, gpointer user_data)
       g_autoptr(GstPad) last_src = gst_element_get_static_pad (g_ptr_array_index (chain, chain->len - 1), "src");
       g_autoptr(GstPad) target = stage_sink (self, FMT_H264);
 
-      gst_pad_add_probe (last_src, GST_PAD_PROBE_TYPE_BUFFER, gop_cache_probe, self, NULL);
+      gst_pad_add_probe (last_src, GST_PAD_PROBE_TYPE_BUFFER, on_air_gop_cache_push_probe, self->gop, NULL);
       gst_pad_link (last_src, target);
     }
   for (guint i = chain->len; i > 0; i--)
@@ -1551,7 +1421,7 @@ teardown_pipeline (OnAirBroadcast *self)
   g_clear_handle_id (&self->bus_watch, g_source_remove);
   g_clear_handle_id (&self->fps_source, g_source_remove);
   gst_element_set_state (self->pipeline, GST_STATE_NULL);
-  gop_clear (self);
+  on_air_gop_cache_clear (self->gop);
 
   for (Fmt fmt = 0; fmt < N_FMT; fmt++)
     {
@@ -1675,8 +1545,7 @@ on_air_broadcast_finalize (GObject *object)
   g_clear_pointer (&self->description, g_free);
   g_ptr_array_unref (self->groups);
   g_ptr_array_unref (self->taps);
-  g_ptr_array_unref (self->gop);
-  g_mutex_clear (&self->gop_lock);
+  g_clear_pointer (&self->gop, on_air_gop_cache_free);
   g_hash_table_unref (self->mjpeg_clients);
   for (SinkSlot *slot = &self->jpeg; slot; slot = slot == &self->jpeg ? &self->preview : NULL)
     {
@@ -1748,8 +1617,7 @@ on_air_broadcast_init (OnAirBroadcast *self)
   self->native = FMT_UNKNOWN;
   self->groups = g_ptr_array_new ();
   self->taps = g_ptr_array_new ();
-  self->gop = g_ptr_array_new_with_free_func ((GDestroyNotify) gst_buffer_unref);
-  g_mutex_init (&self->gop_lock);
+  self->gop = on_air_gop_cache_new ();
   self->mjpeg_clients = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, g_free);
   self->jpeg.self = self;
   self->preview.self = self;
