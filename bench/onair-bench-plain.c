@@ -34,6 +34,7 @@
 #include <gst/webrtc/webrtc.h>
 #include <libsoup/soup.h>
 
+#include "on-air-rtp.h"
 #include "on-air-webrtc-peer.h"
 #include "whep-client.h"
 

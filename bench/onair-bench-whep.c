@@ -37,6 +37,7 @@
 #include <gst/webrtc/webrtc.h>
 #include <libsoup/soup.h>
 
+#include "on-air-rtp.h"
 #include "on-air-webrtc-peer.h"
 
 #define DELETE_TIMEOUT_S 5

@@ -12,6 +12,7 @@
 #include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
 
+#include "on-air-rtp.h"
 #include "on-air-webrtc-peer.h"
 #include "test-util.h"
 #include "whep-client.h"

@@ -7,6 +7,7 @@
 #include <gio/gio.h>
 #include <gst/gst.h>
 
+#include "on-air-rtp.h"
 #include "on-air-source-spec.h"
 
 G_BEGIN_DECLS
@@ -19,12 +20,6 @@ typedef enum
   ON_AIR_SOURCE_STATE_RECONNECTING,
   ON_AIR_SOURCE_STATE_FAILED,
 } OnAirSourceState;
-
-typedef enum
-{
-  ON_AIR_CODEC_H264,
-  ON_AIR_CODEC_VP8,
-} OnAirCodec;
 
 /* A viewer's place in the pipeline: its queue and webrtcbin. */
 typedef struct _OnAirRtpTap OnAirRtpTap;
@@ -123,21 +118,5 @@ void              on_air_broadcast_detach_webrtc       (OnAirBroadcast  *self,
 guint64           on_air_rtp_tap_get_frames_sent       (OnAirRtpTap     *tap);
 guint64           on_air_rtp_tap_get_frames_dropped    (OnAirRtpTap     *tap);
 void              on_air_broadcast_request_keyframe    (OnAirBroadcast  *self);
-
-/* TRUE if @buffer is an RTP packet with the marker bit: the last packet
- * of a video frame. */
-gboolean          on_air_rtp_ends_frame                (GstBuffer       *buffer);
-/* TRUE if @buffer is the first RTP packet of a keyframe, as On Air's
- * payloaders make them (H.264: flags; VP8: the payload descriptor). */
-gboolean          on_air_rtp_starts_keyframe           (GstBuffer       *buffer,
-                                                        OnAirCodec       codec);
-
-/* A downstream event probe for RTP H.264 going into a webrtcbin: drops
- * profile-level-id from the caps, which webrtcbin 1.22 compares with the
- * browser's offer as a string (42c01f from x264, 42e01f offered: both
- * constrained baseline), answering without video when they differ. */
-GstPadProbeReturn on_air_relax_h264_profile_probe      (GstPad          *pad,
-                                                        GstPadProbeInfo *info,
-                                                        gpointer         user_data);
 
 G_END_DECLS

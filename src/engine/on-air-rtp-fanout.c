@@ -1,0 +1,371 @@
+/* on-air-rtp-fanout.c
+ *
+ * WebRTC viewers: viewers that agree on codec and payload type share one
+ * payloader group (queue ! payloader ! tee) on the H.264 or VP8 stage;
+ * each viewer is a tap on its group's tee, a leaky queue into the
+ * viewer's webrtcbin. A tap holds its media until the viewer's ICE is up,
+ * then lets it flow from a keyframe. A page that was just opened can ask
+ * for the H.264 encoder before its viewer attaches (the expectation).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "on-air-rtp-fanout"
+
+#include "config.h"
+
+#include "on-air-broadcast-private.h"
+
+/* From a page load to its WHEP offer: a phone on Wi-Fi takes about a
+ * second; one that never offers (MJPEG) keeps the encoder this long. */
+#define WEBRTC_EXPECT_MS 5000
+
+/* A viewer that falls behind sheds packets after this much instead of
+ * adding delay; the browser recovers with a keyframe request. */
+#define TAP_QUEUE_MAX_TIME (300 * GST_MSECOND)
+
+/* A stream whose keyframes cannot be told apart still flows this long
+ * after its tap opened, as the browser can ask for a keyframe itself. */
+#define KEYFRAME_WAIT_US (1 * G_USEC_PER_SEC)
+
+typedef struct
+{
+  OnAirCodec   codec;
+  guint        pt;
+  guint        users;
+  OnAirBranch *branch; /* queue ! payloader ! tee */
+  GstElement  *tee;
+} RtpGroup;
+
+struct _OnAirRtpTap
+{
+  RtpGroup   *group;
+  GstElement *queue;
+  GstElement *webrtcbin;
+  GstPad     *tee_pad;
+  gssize      frames_sent;    /* atomic */
+  gssize      frames_dropped; /* atomic; RTP packets the leaky queue shed */
+  gint        open;           /* atomic: media flows from the next keyframe */
+  gint64      opened_at;      /* monotonic µs; set before open */
+  gboolean    bounded;        /* streaming thread: the queue sheds old packets */
+  OnAirRtpTapLostFunc lost_func;
+  gpointer    lost_data;
+};
+
+/* ---------------------------------------------------------------------- */
+/* the expectation of a WebRTC viewer                                     */
+
+void
+on_air_rtp_fanout_end_expectation (OnAirBroadcast *self)
+{
+  if (self->expect_source == 0)
+    return;
+  g_clear_handle_id (&self->expect_source, g_source_remove);
+  on_air_stage_release (self, ON_AIR_FMT_H264);
+}
+
+static gboolean
+webrtc_expectation_expired (gpointer user_data)
+{
+  OnAirBroadcast *self = user_data;
+
+  g_debug ("No WebRTC viewer came within %d ms of the page", WEBRTC_EXPECT_MS);
+  self->expect_source = 0;
+  on_air_stage_release (self, ON_AIR_FMT_H264);
+  return G_SOURCE_REMOVE;
+}
+
+void
+on_air_broadcast_expect_webrtc (OnAirBroadcast *self)
+{
+  g_return_if_fail (ON_AIR_IS_BROADCAST (self));
+
+  if (self->pipeline == NULL)
+    return;
+  if (self->expect_source != 0)
+    g_source_remove (self->expect_source);
+  else
+    on_air_stage_acquire (self, ON_AIR_FMT_H264);
+  self->expect_source = on_air_broadcast_add_timeout (self, WEBRTC_EXPECT_MS, webrtc_expectation_expired);
+}
+
+/* ---------------------------------------------------------------------- */
+/* payloader groups                                                       */
+
+static RtpGroup *
+find_group (OnAirBroadcast *self, OnAirCodec codec, guint pt)
+{
+  RtpGroup *group = NULL;
+
+  for (guint i = 0; i < self->groups->len; i++)
+    {
+      RtpGroup *g = g_ptr_array_index (self->groups, i);
+      if (g->codec == codec && g->pt == pt)
+        group = g;
+    }
+  return group;
+}
+
+static RtpGroup *
+group_acquire (OnAirBroadcast *self, OnAirCodec codec, guint pt)
+{
+  RtpGroup *group = find_group (self, codec, pt);
+  GstElement *pay;
+  OnAirBranch *branch;
+
+  if (group != NULL)
+    {
+      group->users++;
+      return group;
+    }
+
+  if (codec == ON_AIR_CODEC_H264)
+    {
+      pay = gst_element_factory_make ("rtph264pay", NULL);
+      g_object_set (pay, "config-interval", -1, NULL);
+      gst_util_set_object_arg (G_OBJECT (pay), "aggregate-mode", "zero-latency");
+      branch = on_air_branch_new (ON_AIR_FMT_H264);
+    }
+  else
+    {
+      pay = gst_element_factory_make ("rtpvp8pay", NULL);
+      gst_util_set_object_arg (G_OBJECT (pay), "picture-id-mode", "15-bit");
+      branch = on_air_branch_new (ON_AIR_FMT_VP8);
+    }
+  g_object_set (pay, "pt", pt, "mtu", 1200, NULL);
+
+  group = g_new0 (RtpGroup, 1);
+  group->codec = codec;
+  group->pt = pt;
+  group->users = 1;
+  group->tee = gst_element_factory_make ("tee", NULL);
+  g_object_set (group->tee, "allow-not-linked", TRUE, NULL);
+
+  /* Not leaky: dropping part of an encoded frame would corrupt every
+   * frame up to the next keyframe. The payloader never blocks for long;
+   * per-viewer queues below are the ones that shed. */
+  on_air_branch_add (branch, on_air_make_queue (FALSE, 0, 500 * GST_MSECOND));
+  on_air_branch_add (branch, pay);
+  on_air_branch_add (branch, group->tee);
+  if (!on_air_branch_attach (self, branch, NULL))
+    {
+      on_air_branch_discard (branch);
+      g_free (group);
+      return NULL;
+    }
+  group->branch = branch;
+  g_ptr_array_add (self->groups, group);
+  return group;
+}
+
+static void
+group_release (OnAirBroadcast *self, RtpGroup *group)
+{
+  g_assert (group->users > 0);
+  if (--group->users > 0)
+    return;
+  g_ptr_array_remove (self->groups, group);
+  on_air_branch_free (self, group->branch);
+  g_free (group);
+
+  if (self->groups->len == 0)
+    on_air_broadcast_give_back_memory (self);
+}
+
+/* ---------------------------------------------------------------------- */
+/* per-viewer taps                                                        */
+
+static GstPadProbeReturn
+count_frames_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  OnAirRtpTap *tap = user_data;
+
+  if (on_air_rtp_ends_frame (GST_PAD_PROBE_INFO_BUFFER (info)))
+    g_atomic_pointer_add (&tap->frames_sent, 1);
+  return GST_PAD_PROBE_OK;
+}
+
+/* The keyframe gate. Nothing reaches the viewer's webrtcbin until its ICE
+ * is up; then media flows from the start of a keyframe (requested when
+ * the tap opened), so the first packet the browser gets begins a picture
+ * it can show, or after KEYFRAME_WAIT_US without one.
+ *
+ * On the queue's source pad, so the queue keeps flowing while this drops.
+ * The queue's time limit is set here, once its first packet is out: until
+ * then a queue measures its fill from the start of the stream's segment
+ * (minutes ago, for a live source) and would shed its first packets as
+ * 'too old' — the keyframe, when that comes first. */
+static GstPadProbeReturn
+hold_until_open_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  OnAirRtpTap *tap = user_data;
+  GstBuffer *first;
+
+  if (!tap->bounded)
+    {
+      tap->bounded = TRUE;
+      g_object_set (tap->queue, "max-size-time", TAP_QUEUE_MAX_TIME, NULL);
+    }
+  if (!g_atomic_int_get (&tap->open))
+    return GST_PAD_PROBE_DROP;
+  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER_LIST)
+    {
+      GstBufferList *list = GST_PAD_PROBE_INFO_BUFFER_LIST (info);
+      first = gst_buffer_list_length (list) > 0 ? gst_buffer_list_get (list, 0) : NULL;
+    }
+  else
+    first = GST_PAD_PROBE_INFO_BUFFER (info);
+  if (!on_air_rtp_starts_keyframe (first, tap->group->codec))
+    {
+      if (g_get_monotonic_time () - tap->opened_at < KEYFRAME_WAIT_US)
+        return GST_PAD_PROBE_DROP;
+      g_debug ("No keyframe %d ms after a viewer's ICE was up: media flows without",
+               (int) (KEYFRAME_WAIT_US / 1000));
+    }
+  return GST_PAD_PROBE_REMOVE;
+}
+
+static void
+on_tap_overrun (GstElement *queue, gpointer user_data)
+{
+  OnAirRtpTap *tap = user_data;
+  g_atomic_pointer_add (&tap->frames_dropped, 1);
+}
+
+OnAirRtpTap *
+on_air_rtp_fanout_find_tap (OnAirBroadcast *self, GstObject *object)
+{
+  for (guint i = 0; i < self->taps->len; i++)
+    {
+      OnAirRtpTap *tap = g_ptr_array_index (self->taps, i);
+
+      if (object == GST_OBJECT (tap->queue) ||
+          gst_object_has_as_ancestor (object, GST_OBJECT (tap->webrtcbin)) ||
+          object == GST_OBJECT (tap->webrtcbin))
+        return tap;
+    }
+  return NULL;
+}
+
+void
+on_air_rtp_fanout_lose_tap (OnAirBroadcast *self, OnAirRtpTap *tap)
+{
+  if (tap->lost_func != NULL)
+    tap->lost_func (tap, tap->lost_data);
+  on_air_broadcast_detach_webrtc (self, tap);
+}
+
+/* WebRTC peers own their webrtcbin and let go of it here. */
+void
+on_air_rtp_fanout_lose_all (OnAirBroadcast *self)
+{
+  while (self->taps->len > 0)
+    on_air_rtp_fanout_lose_tap (self, g_ptr_array_index (self->taps, self->taps->len - 1));
+}
+
+OnAirRtpTap *
+on_air_broadcast_attach_webrtc (OnAirBroadcast      *self,
+                                GstElement          *webrtcbin,
+                                OnAirCodec           codec,
+                                guint                pt,
+                                OnAirRtpTapLostFunc  lost_func,
+                                gpointer             user_data)
+{
+  RtpGroup *group;
+  OnAirRtpTap *tap;
+  g_autoptr(GstPad) queue_sink = NULL;
+  g_autoptr(GstPad) queue_src = NULL;
+  g_autoptr(GstPad) webrtc_sink = NULL;
+
+  g_return_val_if_fail (ON_AIR_IS_BROADCAST (self), NULL);
+  g_return_val_if_fail (GST_IS_ELEMENT (webrtcbin), NULL);
+  g_return_val_if_fail (pt >= 96 && pt <= 127, NULL);
+
+  if (self->pipeline == NULL)
+    return NULL;
+
+  group = group_acquire (self, codec, pt);
+  if (group == NULL)
+    return NULL;
+  /* The viewer's payloader holds the encoder now: when it leaves, the
+   * encoder stops with it. */
+  on_air_rtp_fanout_end_expectation (self);
+
+  tap = g_new0 (OnAirRtpTap, 1);
+  tap->group = group;
+  tap->webrtcbin = gst_object_ref (webrtcbin);
+  tap->lost_func = lost_func;
+  tap->lost_data = user_data;
+  /* Unbounded until its first packet is out: hold_until_open_probe(). */
+  tap->queue = gst_object_ref (on_air_make_queue (TRUE, 0, 0));
+  g_signal_connect (tap->queue, "overrun", G_CALLBACK (on_tap_overrun), tap);
+
+  gst_bin_add_many (GST_BIN (self->pipeline), tap->queue, webrtcbin, NULL);
+  queue_src = gst_element_get_static_pad (tap->queue, "src");
+  webrtc_sink = gst_element_request_pad_simple (webrtcbin, "sink_%u");
+  gst_pad_link (queue_src, webrtc_sink);
+  gst_pad_add_probe (queue_src, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+                     hold_until_open_probe, tap, NULL);
+  gst_pad_add_probe (queue_src, GST_PAD_PROBE_TYPE_BUFFER, count_frames_probe, tap, NULL);
+  gst_pad_add_probe (queue_src, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_air_relax_h264_profile_probe, NULL, NULL);
+  gst_element_sync_state_with_parent (webrtcbin);
+  gst_element_sync_state_with_parent (tap->queue);
+
+  queue_sink = gst_element_get_static_pad (tap->queue, "sink");
+  tap->tee_pad = gst_element_request_pad_simple (group->tee, "src_%u");
+  gst_pad_link (tap->tee_pad, queue_sink);
+
+  g_ptr_array_add (self->taps, tap);
+  return tap;
+}
+
+void
+on_air_broadcast_detach_webrtc (OnAirBroadcast *self, OnAirRtpTap *tap)
+{
+  g_return_if_fail (ON_AIR_IS_BROADCAST (self));
+  g_return_if_fail (tap != NULL);
+
+  if (!g_ptr_array_remove (self->taps, tap))
+    return;
+
+  gst_pad_unlink (tap->tee_pad, GST_PAD_PEER (tap->tee_pad));
+  gst_element_release_request_pad (tap->group->tee, tap->tee_pad);
+  gst_clear_object (&tap->tee_pad);
+
+  /* webrtcbin first: until DTLS is up it holds the queue's thread in a
+   * push, and stopping the queue first would wait for it forever. */
+  gst_element_set_state (tap->webrtcbin, GST_STATE_NULL);
+  gst_element_set_state (tap->queue, GST_STATE_NULL);
+  gst_bin_remove_many (GST_BIN (self->pipeline), tap->queue, tap->webrtcbin, NULL);
+  gst_clear_object (&tap->queue);
+  gst_clear_object (&tap->webrtcbin);
+
+  group_release (self, tap->group);
+  g_free (tap);
+}
+
+void
+on_air_broadcast_open_webrtc (OnAirBroadcast *self, OnAirRtpTap *tap)
+{
+  g_return_if_fail (ON_AIR_IS_BROADCAST (self));
+  g_return_if_fail (tap != NULL);
+
+  if (g_atomic_int_get (&tap->open))
+    return;
+  tap->opened_at = g_get_monotonic_time ();
+  g_atomic_int_set (&tap->open, 1);
+  on_air_broadcast_request_keyframe (self);
+}
+
+guint64
+on_air_rtp_tap_get_frames_sent (OnAirRtpTap *tap)
+{
+  g_return_val_if_fail (tap != NULL, 0);
+  return g_atomic_pointer_get (&tap->frames_sent);
+}
+
+guint64
+on_air_rtp_tap_get_frames_dropped (OnAirRtpTap *tap)
+{
+  g_return_val_if_fail (tap != NULL, 0);
+  return g_atomic_pointer_get (&tap->frames_dropped);
+}
