@@ -68,7 +68,12 @@ play_in_window (const char *source, const char *what)
   /* MJPEG viewers get pictures. */
   stream = test_server_url (&ts, "/stream.mjpg?token=" TEST_TOKEN);
   reader = mjpeg_reader_new (stream);
-  g_assert_true (mjpeg_reader_wait_frames (reader, 5, 15000));
+  g_test_message ("%s: source %s (%s), %s", what,
+                  on_air_broadcast_get_description (ts.broadcast),
+                  on_air_broadcast_get_source_kind (ts.broadcast),
+                  on_air_source_state_to_string (on_air_broadcast_get_state (ts.broadcast)));
+  if (!mjpeg_reader_wait_frames (reader, 5, 15000))
+    g_error ("%s: no MJPEG frames (HTTP status %u)", what, mjpeg_reader_get_status (reader));
   {
     g_autoptr(GBytes) jpeg = mjpeg_reader_dup_last (reader);
     int w = 0, h = 0;
@@ -115,7 +120,7 @@ test_rtsp_mjpeg (void)
 
   g_setenv ("RTSP_FIXTURE_LAUNCH",
             "( videotestsrc is-live=true pattern=ball "
-            "! video/x-raw,width=1280,height=720,framerate=30/1 ! jpegenc quality=80 "
+            "! video/x-raw,format=I420,width=1280,height=720,framerate=30/1 ! jpegenc quality=80 "
             "! rtpjpegpay name=pay0 pt=26 )", TRUE);
   camera = rtsp_fixture_new (NULL, NULL, &error);
   g_unsetenv ("RTSP_FIXTURE_LAUNCH");

@@ -97,7 +97,8 @@ struct _OnAirBroadcast
 
   /* source (on-air-source.c) and stages (on-air-stage.c) */
   OnAirStage        stages[ON_AIR_N_FMT];
-  OnAirFmt          native;
+  OnAirFmt          native;            /* main context: the stages know it */
+  gint              streaming_native;  /* atomic: the source knows it */
   gboolean          rtsp_linked;       /* guarded by the pipeline's object lock */
   /* The camera's H.264 since its last keyframe (pass-through sources). */
   OnAirGopCache    *gop;

@@ -282,7 +282,7 @@ count_buffers_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   OnAirBroadcast *self = g_object_get_data (G_OBJECT (pad), "on-air-broadcast");
 
   g_atomic_pointer_add (&stage->buffers, 1);
-  if (self != NULL && stage->fmt == (OnAirFmt) g_atomic_int_get ((gint *) &self->native) &&
+  if (self != NULL && stage->fmt == (OnAirFmt) g_atomic_int_get (&self->streaming_native) &&
       g_atomic_int_compare_and_exchange (&self->first_buffer_flag, 0, 1))
     on_air_broadcast_run_on_main (self, first_buffer_on_main, g_object_ref (self), g_object_unref);
   return GST_PAD_PROBE_OK;
@@ -367,6 +367,7 @@ teardown_pipeline (OnAirBroadcast *self)
   on_air_stages_clear (self);
   gst_clear_object (&self->pipeline);
   self->native = ON_AIR_FMT_UNKNOWN;
+  g_atomic_int_set (&self->streaming_native, ON_AIR_FMT_UNKNOWN);
   self->first_buffer_seen = FALSE;
   g_atomic_int_set (&self->first_buffer_flag, 0);
   self->rtsp_linked = FALSE;
@@ -383,6 +384,7 @@ build_pipeline (OnAirBroadcast *self, GError **error)
 
   self->pipeline = gst_object_ref_sink (gst_pipeline_new ("on-air"));
   self->native = ON_AIR_FMT_UNKNOWN;
+  g_atomic_int_set (&self->streaming_native, ON_AIR_FMT_UNKNOWN);
   on_air_stages_create (self);
   watch_stages (self);
 
@@ -501,6 +503,7 @@ on_air_broadcast_init (OnAirBroadcast *self)
 {
   self->context = g_main_context_ref_thread_default ();
   self->native = ON_AIR_FMT_UNKNOWN;
+  self->streaming_native = ON_AIR_FMT_UNKNOWN;
   self->groups = g_ptr_array_new ();
   self->taps = g_ptr_array_new ();
   self->gop = on_air_gop_cache_new ();

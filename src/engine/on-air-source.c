@@ -29,15 +29,19 @@
 typedef struct
 {
   OnAirBroadcast *self;
+  GstElement     *pipeline;  /* the one whose source said it */
   OnAirFmt        native;
 } NativeKnown;
 
+/* Outputs asked for before now (the window's preview, an early MJPEG
+ * viewer) got no producer yet: the stages build them now. An answer from
+ * a pipeline torn down since is stale. */
 static gboolean
 native_known_on_main (gpointer user_data)
 {
   NativeKnown *known = user_data;
 
-  if (known->self->pipeline != NULL && known->self->native == ON_AIR_FMT_UNKNOWN)
+  if (known->self->pipeline == known->pipeline && known->self->native == ON_AIR_FMT_UNKNOWN)
     on_air_stages_set_native (known->self, known->native);
   return G_SOURCE_REMOVE;
 }
@@ -48,15 +52,20 @@ native_known_free (gpointer user_data)
   NativeKnown *known = user_data;
 
   g_object_unref (known->self);
+  gst_object_unref (known->pipeline);
   g_free (known);
 }
 
+/* Streaming thread: the first-buffer probe learns the format at once, the
+ * stages on the main context. */
 static void
 announce_native (OnAirBroadcast *self, OnAirFmt native)
 {
   NativeKnown *known = g_new0 (NativeKnown, 1);
 
+  g_atomic_int_set (&self->streaming_native, native);
   known->self = g_object_ref (self);
+  known->pipeline = gst_object_ref (self->pipeline);
   known->native = native;
   on_air_broadcast_run_on_main (self, native_known_on_main, known, native_known_free);
 }
@@ -174,7 +183,6 @@ on_rtsp_pad_added (GstElement *rtspsrc, GstPad *pad, gpointer user_data)
   first_sink = gst_element_get_static_pad (g_ptr_array_index (chain, 0), "sink");
   gst_pad_link (pad, first_sink);
 
-  g_atomic_int_set ((gint *) &self->native, native);
   announce_native (self, native);
 }
 

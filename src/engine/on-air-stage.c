@@ -267,6 +267,7 @@ void
 on_air_stages_set_native (OnAirBroadcast *self, OnAirFmt native)
 {
   self->native = native;
+  g_atomic_int_set (&self->streaming_native, native);
   for (OnAirFmt fmt = 0; fmt < ON_AIR_N_FMT; fmt++)
     if (self->stages[fmt].users > 0 && fmt != native && self->stages[fmt].producer == NULL)
       build_producer (self, fmt);

@@ -138,12 +138,20 @@ build (OnAirFakecamSrc *self)
   g_autoptr(GstCaps) caps = negotiated_caps (self);
   GstStructure *s = gst_caps_get_structure (caps, 0);
   gboolean jpeg = gst_structure_has_name (s, "image/jpeg");
-  g_autoptr(GstCaps) raw = gst_caps_copy (caps);
+  g_autoptr(GstCaps) raw = NULL;
+  int width = 640, height = 480, num = 30, den = 1;
   g_autoptr(GstPad) out = NULL;
   GstElement *src, *filter, *last;
 
-  gst_structure_set_name (gst_caps_get_structure (raw, 0), "video/x-raw");
-  gst_caps_set_simple (raw, "format", G_TYPE_STRING, jpeg ? "I420" : "YUY2", NULL);
+  /* Only what a camera mode fixes: the rest (aspect ratio, colorimetry)
+   * is the sensor's, not whatever downstream would accept. */
+  gst_structure_get_int (s, "width", &width);
+  gst_structure_get_int (s, "height", &height);
+  gst_structure_get_fraction (s, "framerate", &num, &den);
+  raw = gst_caps_new_simple ("video/x-raw", "format", G_TYPE_STRING, jpeg ? "I420" : "YUY2",
+                             "width", G_TYPE_INT, width, "height", G_TYPE_INT, height,
+                             "framerate", GST_TYPE_FRACTION, num, den,
+                             "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, NULL);
 
   src = add (bin, "videotestsrc");
   g_object_set (src, "is-live", TRUE, "foreground-color", self->color, NULL);
