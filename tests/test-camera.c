@@ -377,7 +377,7 @@ test_play (void)
   device_caps = gst_device_get_caps (device);
   mode = on_air_camera_choose_caps (device_caps, &is_jpeg);
   g_assert_false (is_jpeg);
-  src = gst_device_create_element (device, NULL);
+  src = on_air_camera_create_element (device);
   g_assert_cmpstr (G_OBJECT_TYPE_NAME (src), ==, "GstPipeWireSrc");
   filter = gst_element_factory_make ("capsfilter", NULL);
   g_object_set (filter, "caps", mode, NULL);
@@ -399,6 +399,7 @@ test_play (void)
 
         g_signal_emit_by_name (appsink, "try-pull-sample", 10 * GST_SECOND, &sample);
         g_assert_nonnull (sample);
+        g_assert_true (GST_BUFFER_PTS_IS_VALID (gst_sample_get_buffer (sample)));
         if (frames++ == 0)
           {
             first_frame_us = g_get_monotonic_time ();

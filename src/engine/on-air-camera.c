@@ -328,6 +328,20 @@ on_air_camera_find (const char *id)
   return found;
 }
 
+GstElement *
+on_air_camera_create_element (GstDevice *device)
+{
+  GstElement *element;
+
+  g_return_val_if_fail (GST_IS_DEVICE (device), NULL);
+
+  element = gst_device_create_element (device, NULL);
+  /* No keepalive-time: a camera that stops sending must look stalled. */
+  if (element != NULL && is_pipewire (device))
+    g_object_set (element, "do-timestamp", TRUE, NULL);
+  return element;
+}
+
 GstCaps *
 on_air_camera_choose_caps (GstCaps *device_caps, gboolean *is_jpeg)
 {

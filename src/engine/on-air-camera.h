@@ -43,6 +43,10 @@ GList            *on_air_camera_list         (GstDeviceMonitor *monitor);
  * a device node ("/dev/video0", also found through the PipeWire camera
  * that wraps it), or NULL for the first camera. NULL when there is none. */
 GstDevice        *on_air_camera_find         (const char *id);
+/* The element that captures from @device. PipeWire's is stamped with the
+ * capture time: nodes that programs publish (virtual cameras) send
+ * buffers without timestamps. */
+GstElement       *on_air_camera_create_element (GstDevice *device);
 /* Picks the camera mode to ask for: the largest picture up to the maximum
  * that runs at the wanted rate, the camera's own MJPEG before raw. Sets
  * @is_jpeg. */
