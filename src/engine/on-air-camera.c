@@ -6,10 +6,21 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "on-air-camera.h"
 
-/* The device node of a V4L2 capture device; NULL for anything else
- * (PipeWire lists the same cameras again). */
+#define PIPEWIRE_SCHEME "pipewire://"
+#define V4L2_SCHEME     "v4l2://"
+
+/* By type: PipeWire's own V4L2 nodes carry device.api "v4l2" too. */
+static gboolean
+is_pipewire (GstDevice *device)
+{
+  return g_str_equal (G_OBJECT_TYPE_NAME (device), "GstPipeWireDevice");
+}
+
+/* The device node of a V4L2 capture device; NULL for anything else. */
 static const char *
 v4l2_path (const GstStructure *props)
 {
@@ -25,6 +36,105 @@ v4l2_path (const GstStructure *props)
   if (path == NULL)
     path = gst_structure_get_string (props, "api.v4l2.path");
   return path;
+}
+
+/* The /dev node a PipeWire camera wraps (its V4L2 source nodes name it;
+ * libcamera's do not), or NULL. */
+static const char *
+pipewire_wrapped_path (const GstStructure *props)
+{
+  const char *path;
+
+  if (props == NULL)
+    return NULL;
+  path = gst_structure_get_string (props, "api.v4l2.path");
+  if (path == NULL)
+    path = gst_structure_get_string (props, "device.path");
+  if (path == NULL)
+    {
+      path = gst_structure_get_string (props, "object.path");
+      if (path == NULL || !g_str_has_prefix (path, "v4l2:"))
+        return NULL;
+      path += strlen ("v4l2:");
+    }
+  return g_str_has_prefix (path, "/dev/") ? path : NULL;
+}
+
+static char *
+pipewire_id (const GstStructure *props, gboolean by_serial)
+{
+  const char *key = by_serial ? NULL : gst_structure_get_string (props, "node.name");
+
+  if (key == NULL || *key == '\0')
+    key = gst_structure_get_string (props, "object.serial");
+  return key != NULL ? g_strconcat (PIPEWIRE_SCHEME, key, NULL) : NULL;
+}
+
+static OnAirCamera *
+camera_new (GstDevice *device, const GstStructure *props)
+{
+  g_autoptr(OnAirCamera) camera = g_new0 (OnAirCamera, 1);
+  const char *path;
+
+  if (is_pipewire (device))
+    {
+      camera->id = pipewire_id (props, FALSE);
+      path = pipewire_wrapped_path (props);
+    }
+  else
+    {
+      path = v4l2_path (props);
+      camera->id = path != NULL ? g_strconcat (V4L2_SCHEME, path, NULL) : NULL;
+    }
+  if (camera->id == NULL)
+    return NULL;
+  camera->path = g_strdup (path);
+  camera->name = gst_device_get_display_name (device);
+  camera->device = gst_object_ref (device);
+  return g_steal_pointer (&camera);
+}
+
+static gboolean
+pipewire_wraps (GPtrArray *cameras, const char *path)
+{
+  for (guint i = 0; i < cameras->len; i++)
+    {
+      OnAirCamera *camera = g_ptr_array_index (cameras, i);
+
+      if (is_pipewire (camera->device) && g_strcmp0 (camera->path, path) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+id_taken (GPtrArray *cameras, const char *id)
+{
+  for (guint i = 0; i < cameras->len; i++)
+    if (g_str_equal (((OnAirCamera *) g_ptr_array_index (cameras, i))->id, id))
+      return TRUE;
+  return FALSE;
+}
+
+/* Whether @camera is the one @id names; see on_air_camera_find(). */
+static gboolean
+camera_matches (OnAirCamera *camera, const char *id)
+{
+  g_autoptr(GstStructure) props = NULL;
+  const char *key;
+
+  if (id == NULL || g_str_equal (camera->id, id))
+    return TRUE;
+  if (g_str_has_prefix (id, V4L2_SCHEME))
+    id += strlen (V4L2_SCHEME);
+  if (g_str_has_prefix (id, "/dev/"))
+    return g_strcmp0 (camera->path, id) == 0;
+  if (!g_str_has_prefix (id, PIPEWIRE_SCHEME) || !is_pipewire (camera->device))
+    return FALSE;
+  key = id + strlen (PIPEWIRE_SCHEME);
+  props = gst_device_get_properties (camera->device);
+  return g_strcmp0 (gst_structure_get_string (props, "node.name"), key) == 0 ||
+         g_strcmp0 (gst_structure_get_string (props, "object.serial"), key) == 0;
 }
 
 static double
@@ -69,8 +179,20 @@ score_mode (const GstStructure *s, int *width, int *height)
   return score;
 }
 
-GstDeviceMonitor *
-on_air_camera_monitor_new (void)
+void
+on_air_camera_free (OnAirCamera *camera)
+{
+  if (camera == NULL)
+    return;
+  g_free (camera->id);
+  g_free (camera->name);
+  g_free (camera->path);
+  gst_clear_object (&camera->device);
+  g_free (camera);
+}
+
+static GstDeviceMonitor *
+new_monitor (void)
 {
   GstDeviceMonitor *monitor = gst_device_monitor_new ();
 
@@ -78,41 +200,146 @@ on_air_camera_monitor_new (void)
   return monitor;
 }
 
+/* One monitor that stays started for the life of the process. PipeWire
+ * 0.3's device provider drops its devices when its last monitor stops
+ * but leaves its node proxies on the connection it shares with every
+ * pipewiresrc of the process; the next camera to go away then touches a
+ * freed device and crashes. Kept started, that never happens, and finding
+ * a camera does not reconnect each time. */
+static GstDeviceMonitor *
+shared_monitor (void)
+{
+  static GstDeviceMonitor *monitor;
+
+  if (g_once_init_enter (&monitor))
+    {
+      GstDeviceMonitor *started = new_monitor ();
+      g_autoptr(GstBus) bus = gst_device_monitor_get_bus (started);
+
+      /* Nobody reads its messages. */
+      gst_bus_set_flushing (bus, TRUE);
+      if (!gst_device_monitor_start (started))
+        g_debug ("No camera monitor");
+      g_once_init_leave (&monitor, started);
+    }
+  return monitor;
+}
+
+GstDeviceMonitor *
+on_air_camera_monitor_new (void)
+{
+  shared_monitor ();
+  return new_monitor ();
+}
+
 char *
 on_air_camera_dup_id (GstDevice *device)
 {
   g_autoptr(GstStructure) props = NULL;
-  const char *path;
+  g_autoptr(OnAirCamera) camera = NULL;
 
   g_return_val_if_fail (GST_IS_DEVICE (device), NULL);
 
   props = gst_device_get_properties (device);
-  path = v4l2_path (props);
-  return path != NULL ? g_strconcat ("v4l2://", path, NULL) : NULL;
+  camera = camera_new (device, props);
+  return camera != NULL ? g_steal_pointer (&camera->id) : NULL;
+}
+
+GList *
+on_air_camera_list_devices (GList *devices)
+{
+  g_autoptr(GPtrArray) cameras = g_ptr_array_new ();
+  GList *list = NULL;
+
+  /* PipeWire's first, so that the V4L2 nodes they wrap can be left out. */
+  for (GList *l = devices; l != NULL; l = l->next)
+    {
+      g_autoptr(GstStructure) props = NULL;
+      OnAirCamera *camera;
+
+      if (!is_pipewire (l->data))
+        continue;
+      props = gst_device_get_properties (l->data);
+      camera = camera_new (l->data, props);
+      if (camera == NULL)
+        continue;
+      /* node.name is not unique for nodes that programs publish. */
+      if (id_taken (cameras, camera->id))
+        {
+          g_free (camera->id);
+          camera->id = pipewire_id (props, TRUE);
+        }
+      g_ptr_array_add (cameras, camera);
+    }
+
+  for (GList *l = devices; l != NULL; l = l->next)
+    {
+      g_autoptr(GstStructure) props = NULL;
+      OnAirCamera *camera = NULL;
+
+      if (is_pipewire (l->data))
+        {
+          for (guint i = 0; i < cameras->len && camera == NULL; i++)
+            if (((OnAirCamera *) g_ptr_array_index (cameras, i))->device == l->data)
+              camera = g_ptr_array_index (cameras, i);
+        }
+      else
+        {
+          props = gst_device_get_properties (l->data);
+          camera = camera_new (l->data, props);
+          if (camera != NULL && pipewire_wraps (cameras, camera->path))
+            g_clear_pointer (&camera, on_air_camera_free);
+        }
+      if (camera != NULL)
+        list = g_list_prepend (list, camera);
+    }
+  return g_list_reverse (list);
+}
+
+GList *
+on_air_camera_list (GstDeviceMonitor *monitor)
+{
+  GList *devices;
+  GList *cameras;
+
+  g_return_val_if_fail (GST_IS_DEVICE_MONITOR (monitor), NULL);
+
+  /* The monitor lists the newest first. */
+  devices = g_list_reverse (gst_device_monitor_get_devices (monitor));
+  cameras = on_air_camera_list_devices (devices);
+  g_list_free_full (devices, gst_object_unref);
+  return cameras;
 }
 
 GstDevice *
-on_air_camera_find (const char *path)
+on_air_camera_find (const char *id)
 {
-  g_autoptr(GstDeviceMonitor) monitor = on_air_camera_monitor_new ();
-  GList *devices;
+  GList *cameras = on_air_camera_list (shared_monitor ());
   GstDevice *found = NULL;
 
-  if (!gst_device_monitor_start (monitor))
-    return NULL;
-  devices = gst_device_monitor_get_devices (monitor);
-  gst_device_monitor_stop (monitor);
-
-  for (GList *l = devices; l != NULL && found == NULL; l = l->next)
+  for (GList *l = cameras; l != NULL && found == NULL; l = l->next)
     {
-      g_autoptr(GstStructure) props = gst_device_get_properties (l->data);
-      const char *dev_path = v4l2_path (props);
+      OnAirCamera *camera = l->data;
 
-      if (dev_path != NULL && (path == NULL || g_str_equal (path, dev_path)))
-        found = gst_object_ref (l->data);
+      if (camera_matches (camera, id))
+        found = gst_object_ref (camera->device);
     }
-  g_list_free_full (devices, gst_object_unref);
+  g_list_free_full (cameras, (GDestroyNotify) on_air_camera_free);
   return found;
+}
+
+GstElement *
+on_air_camera_create_element (GstDevice *device)
+{
+  GstElement *element;
+
+  g_return_val_if_fail (GST_IS_DEVICE (device), NULL);
+
+  element = gst_device_create_element (device, NULL);
+  /* No keepalive-time: a camera that stops sending must look stalled. */
+  if (element != NULL && is_pipewire (device))
+    g_object_set (element, "do-timestamp", TRUE, NULL);
+  return element;
 }
 
 GstCaps *

@@ -140,6 +140,21 @@ on_air_source_spec_parse (const char *text, GError **error)
       spec->device = g_strdup (path);
       spec->description = g_strdup_printf (_("Camera %s"), path);
     }
+  else if (g_str_has_prefix (text, "pipewire://"))
+    {
+      const char *key = text + strlen ("pipewire://");
+
+      if (*key == '\0' || strpbrk (key, " \t\n/") != NULL)
+        {
+          g_set_error (error, ON_AIR_ERROR, ON_AIR_ERROR_INVALID_SOURCE,
+                       _("Not a PipeWire camera: expected pipewire://NODE-NAME or pipewire://SERIAL"));
+          return NULL;
+        }
+      /* The whole id: on_air_camera_find() tells it from a device node. */
+      spec->kind = ON_AIR_SOURCE_CAMERA;
+      spec->device = g_strdup (text);
+      spec->description = g_strdup_printf (_("PipeWire camera %s"), key);
+    }
   else if (g_ascii_strncasecmp (text, "rtsp", 4) == 0)
     {
       g_autoptr(GUri) uri = parse_rtsp_uri (text, error);
@@ -158,7 +173,7 @@ on_air_source_spec_parse (const char *text, GError **error)
     {
       g_set_error_literal (error, ON_AIR_ERROR, ON_AIR_ERROR_INVALID_SOURCE,
                            _("Unknown source: use auto, camera, v4l2:///dev/videoN, "
-                           "rtsp://host/path or test"));
+                           "pipewire://NODE, rtsp://host/path or test"));
       return NULL;
     }
 

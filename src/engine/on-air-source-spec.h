@@ -11,7 +11,7 @@ G_BEGIN_DECLS
 typedef enum
 {
   ON_AIR_SOURCE_AUTO,   /* first camera, else the test pattern */
-  ON_AIR_SOURCE_CAMERA, /* first camera, or a given /dev/videoN */
+  ON_AIR_SOURCE_CAMERA, /* first camera, a given /dev/videoN, or pipewire://KEY */
   ON_AIR_SOURCE_RTSP,
   ON_AIR_SOURCE_TEST,
 } OnAirSourceKind;
@@ -27,7 +27,10 @@ OnAirSourceSpec *on_air_source_spec_ref            (OnAirSourceSpec        *spec
 void             on_air_source_spec_unref          (OnAirSourceSpec        *spec);
 OnAirSourceKind  on_air_source_spec_get_kind       (const OnAirSourceSpec  *spec);
 const char      *on_air_source_spec_get_kind_name  (const OnAirSourceSpec  *spec);
-/* /dev/videoN for a given camera, NULL for "first camera". */
+/* The camera asked for, as on_air_camera_find() takes it: /dev/videoN
+ * for v4l2:///dev/videoN, the whole id for pipewire://NODE-NAME or
+ * pipewire://SERIAL; NULL for "first camera" (camera and auto, in the
+ * order on_air_camera_list() gives). */
 const char      *on_air_source_spec_get_device     (const OnAirSourceSpec  *spec);
 /* The RTSP location without user and password. */
 const char      *on_air_source_spec_get_location   (const OnAirSourceSpec  *spec);
