@@ -38,7 +38,7 @@ struct _OnAirSourcePicker
 
   GSettings           *settings;
 
-  /* One id per row ("v4l2:///dev/videoN", "rtsp", "test"). */
+  /* One id per row ("v4l2:///dev/videoN", "pipewire://NODE", "rtsp", "test"). */
   GstDeviceMonitor    *monitor;
   guint                monitor_watch;
   GtkStringList       *source_names;
@@ -218,21 +218,18 @@ fill_sources (OnAirSourcePicker *self)
 {
   g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
-  GList *devices = self->monitor ? gst_device_monitor_get_devices (self->monitor) : NULL;
+  GList *cameras = self->monitor ? on_air_camera_list (self->monitor) : NULL;
   guint n;
 
-  /* The monitor lists the newest first. */
-  devices = g_list_reverse (devices);
-  for (GList *l = devices; l != NULL; l = l->next)
+  /* The engine's own list: a PipeWire camera, not its V4L2 node again. */
+  for (GList *l = cameras; l != NULL; l = l->next)
     {
-      g_autofree char *id = on_air_camera_dup_id (l->data);
+      OnAirCamera *camera = l->data;
 
-      if (id == NULL)
-        continue;
-      g_ptr_array_add (names, gst_device_get_display_name (l->data));
-      g_ptr_array_add (ids, g_steal_pointer (&id));
+      g_ptr_array_add (names, g_strdup (camera->name));
+      g_ptr_array_add (ids, g_strdup (camera->id));
     }
-  g_list_free_full (devices, gst_object_unref);
+  g_list_free_full (cameras, (GDestroyNotify) on_air_camera_free);
 
   g_ptr_array_add (names, g_strdup (_("Network camera (RTSP)…")));
   g_ptr_array_add (ids, g_strdup (SOURCE_ID_RTSP));
@@ -250,12 +247,18 @@ fill_sources (OnAirSourcePicker *self)
   select_source_row (self, self->chosen_id);
 }
 
+static gboolean
+is_camera_id (const char *id)
+{
+  return g_str_has_prefix (id, "v4l2://") || g_str_has_prefix (id, "pipewire://");
+}
+
 static const char *
 first_camera (OnAirSourcePicker *self)
 {
   const char *id = g_ptr_array_index (self->source_ids, 0);
 
-  return g_str_has_prefix (id, "v4l2://") ? id : NULL;
+  return is_camera_id (id) ? id : NULL;
 }
 
 static gboolean
@@ -455,7 +458,7 @@ on_air_source_picker_restore (OnAirSourcePicker *self, const char *source)
     {
       chosen = g_settings_get_string (self->settings, "source");
       /* A saved camera that is gone: start as on first run. */
-      if (g_str_has_prefix (chosen, "v4l2://") && find_source_row (self, chosen) == GTK_INVALID_LIST_POSITION)
+      if (is_camera_id (chosen) && find_source_row (self, chosen) == GTK_INVALID_LIST_POSITION)
         g_clear_pointer (&chosen, g_free);
       else if (g_strcmp0 (chosen, SOURCE_ID_RTSP) == 0)
         replace_string (&chosen, *saved_rtsp ? saved_rtsp : SOURCE_ID_RTSP);

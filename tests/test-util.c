@@ -12,6 +12,7 @@
 #include <gst/app/gstappsrc.h>
 #include <gst/video/video.h>
 
+#include "on-air-camera.h"
 #include "on-air-stamp.h"
 #include "test-util.h"
 #include "whep-client.h"
@@ -308,6 +309,15 @@ test_fakecam_plug (const char *id, const char *name, const char *kind, guint32 a
   g_assert_nonnull (fakecam_dir);
   g_file_set_contents (file, text, -1, &error);
   g_assert_no_error (error);
+  /* Plugged in: the engine's camera list has it (its provider polls). */
+  for (guint i = 0; i < 100; i++)
+    {
+      g_autoptr(GstDevice) device = on_air_camera_find (path);
+
+      if (device != NULL)
+        break;
+      g_usleep (20000);
+    }
   return g_strconcat ("v4l2://", path, NULL);
 }
 

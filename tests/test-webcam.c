@@ -127,12 +127,31 @@ test_busy_camera (void)
 /* A camera whose JPEG mode sends pictures nobody can decode: On Air says
  * so, then uses the camera's raw mode. */
 static void
+remember_failure (OnAirBroadcast *broadcast, GParamSpec *pspec, char **said)
+{
+  if (on_air_broadcast_get_state (broadcast) == ON_AIR_SOURCE_STATE_FAILED && *said == NULL)
+    *said = g_strdup (on_air_broadcast_get_error_message (broadcast));
+}
+
+static gboolean
+is_set (gpointer data)
+{
+  return *(char **) data != NULL;
+}
+
+static void
 test_broken_jpeg_camera (void)
 {
   g_autofree char *id = test_fakecam_plug ("broken", "Broken Camera", "broken-jpeg", ORANGE);
+  g_autofree char *said = NULL;
   TestServer *ts = test_server_new (id, NULL, 10);
 
+  g_signal_connect (ts->broadcast, "notify::state", G_CALLBACK (remember_failure), &said);
+  g_assert_true (test_wait_until (is_set, &said, 10000));
+  g_test_message ("broken JPEG camera: %s", said);
+  g_assert_nonnull (strstr (said, "cannot be decoded"));
   g_assert_true (test_server_wait_live (ts, 20000));
+  /* Its raw mode: 640×480 at 30 fps. */
   check_mjpeg_color (ts, ORANGE, 640, 480);
 
   test_server_free (ts);

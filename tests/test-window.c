@@ -862,6 +862,77 @@ window_mapped (gpointer data)
   return window != NULL && gtk_widget_get_mapped (GTK_WIDGET (window));
 }
 
+typedef struct
+{
+  const char *name;
+  gboolean    listed;
+} RowWait;
+
+static guint
+source_row_named (const char *name)
+{
+  GListModel *sources = adw_combo_row_get_model (child ("source_row"));
+
+  for (guint i = 0; i < g_list_model_get_n_items (sources); i++)
+    if (g_str_equal (gtk_string_list_get_string (GTK_STRING_LIST (sources), i), name))
+      return i;
+  return GTK_INVALID_LIST_POSITION;
+}
+
+static gboolean
+row_listed (gpointer data)
+{
+  RowWait *wait = data;
+
+  return (source_row_named (wait->name) != GTK_INVALID_LIST_POSITION) == wait->listed;
+}
+
+static gboolean
+showing_camera (gpointer data)
+{
+  OnAirBroadcast *broadcast = on_air_window_get_broadcast (window);
+
+  return broadcast != NULL &&
+         g_strcmp0 (on_air_broadcast_get_description (broadcast), data) == 0 &&
+         has_preview_frame (NULL);
+}
+
+static gboolean
+says_disconnected (gpointer data)
+{
+  const char *description = adw_status_page_get_description (child ("status_page"));
+
+  return g_str_equal (visible_page (), "status") && description != NULL &&
+         strstr (description, "disconnected") != NULL;
+}
+
+/* A webcam plugged in while the window is open is offered, shows its
+ * picture when chosen, and says so when it is pulled out again. */
+static void
+test_camera_hotplug (void)
+{
+  AdwComboRow *source_row = child ("source_row");
+  g_autofree char *id = NULL;
+  RowWait wait = { "Hotplug Camera", TRUE };
+  guint n;
+
+  id = test_fakecam_plug ("window-hot", "Hotplug Camera", "uvc", 0xff2060e0);
+  g_assert_true (test_wait_until (row_listed, &wait, 5000));
+  adw_combo_row_set_selected (source_row, source_row_named ("Hotplug Camera"));
+  g_assert_true (test_wait_until (showing_camera, (gpointer) "Hotplug Camera", 15000));
+
+  test_fakecam_unplug ("window-hot");
+  g_assert_true (test_wait_until (says_disconnected, NULL, 10000));
+  g_test_message ("unplugged: %s", adw_status_page_get_description (child ("status_page")));
+  wait.listed = FALSE;
+  g_assert_true (test_wait_until (row_listed, &wait, 5000));
+
+  /* Back to the test pattern for the tests after this one. */
+  n = g_list_model_get_n_items (adw_combo_row_get_model (source_row));
+  adw_combo_row_set_selected (source_row, n - 1);
+  g_assert_true (test_wait_until (has_preview_frame, NULL, 15000));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -874,6 +945,7 @@ main (int argc, char *argv[])
   };
   int status;
 
+  test_fakecam_setup ();
   g_test_init (&argc, &argv, NULL);
   gst_init (NULL, NULL);
 
@@ -891,6 +963,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/window/broadcast", test_broadcast);
   g_test_add_func ("/window/port-in-use", test_port_in_use);
   g_test_add_func ("/window/rtsp-unreachable", test_rtsp_unreachable);
+  g_test_add_func ("/window/camera-hotplug", test_camera_hotplug);
   g_test_add_func ("/window/about-and-shortcuts", test_about_and_shortcuts);
   g_test_add_func ("/window/settings-restored", test_settings_restored);
   g_test_add_func ("/window/dbus-actions", test_dbus_actions);
@@ -900,5 +973,6 @@ main (int argc, char *argv[])
   gtk_window_destroy (GTK_WINDOW (window));
   test_spin (100);
   g_object_unref (app);
+  test_fakecam_teardown ();
   return status;
 }

@@ -100,6 +100,11 @@ struct _OnAirBroadcast
   OnAirFmt          native;            /* main context: the stages know it */
   gint              streaming_native;  /* atomic: the source knows it */
   gboolean          rtsp_linked;       /* guarded by the pipeline's object lock */
+  char             *camera_id;         /* the camera opened last */
+  /* A camera whose JPEG mode sends pictures nobody can decode, by source
+   * id: it is opened in its raw mode from then on. */
+  char             *camera_without_jpeg;
+  gint              bad_jpegs;         /* atomic: in a row, from the camera */
   /* The camera's H.264 since its last keyframe (pass-through sources). */
   OnAirGopCache    *gop;
 
@@ -147,6 +152,11 @@ void         on_air_broadcast_run_on_main       (OnAirBroadcast   *self,
 guint        on_air_broadcast_add_timeout       (OnAirBroadcast   *self,
                                                  guint             ms,
                                                  GSourceFunc       func);
+/* The source failed for @message (for people): everything stops, and the
+ * source is tried again in @retry_ms. */
+void         on_air_broadcast_fail              (OnAirBroadcast   *self,
+                                                 const char       *message,
+                                                 guint             retry_ms);
 /* The last viewer of a kind left: hands freed memory back to the system. */
 void         on_air_broadcast_give_back_memory  (OnAirBroadcast   *self);
 

@@ -135,6 +135,9 @@ describe_error (OnAirBroadcast *self, GError *error)
 {
   const char *kind = self->source_kind ? self->source_kind : "";
 
+  /* On Air's own errors are written for people already. */
+  if (error->domain == ON_AIR_ERROR)
+    return g_strdup (error->message);
   if (g_str_equal (kind, "rtsp"))
     {
       const char *location = on_air_source_spec_get_location (self->spec);
@@ -153,6 +156,10 @@ describe_error (OnAirBroadcast *self, GError *error)
   if (g_str_equal (kind, "camera") && on_air_source_spec_get_device (self->spec) != NULL &&
       g_error_matches (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND))
     return g_strdup_printf (_("No camera is connected at %s"), on_air_source_spec_get_device (self->spec));
+  /* What v4l2src and pipewiresrc say when the camera is pulled out. */
+  if (g_str_equal (kind, "camera") && g_error_matches (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ))
+    return g_strdup_printf (_("The camera “%s” was disconnected"),
+                            self->description ? self->description : "");
   if (g_str_equal (kind, "camera") && g_error_matches (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_BUSY))
     return g_strdup_printf (_("The camera “%s” is in use by another application"),
                             self->description ? self->description : "");
@@ -164,7 +171,7 @@ describe_error (OnAirBroadcast *self, GError *error)
 }
 
 static void teardown_pipeline (OnAirBroadcast *self);
-static void fail_and_retry (OnAirBroadcast *self, const char *message);
+static void fail_and_retry (OnAirBroadcast *self, const char *message, guint retry_ms);
 
 static gboolean
 retry_cb (gpointer user_data)
@@ -179,22 +186,28 @@ retry_cb (gpointer user_data)
     {
       g_autofree char *message = describe_error (self, error);
 
-      fail_and_retry (self, message);
+      fail_and_retry (self, message, RETRY_SECONDS * 1000);
     }
   return G_SOURCE_REMOVE;
 }
 
 static void
-fail_and_retry (OnAirBroadcast *self, const char *message)
+fail_and_retry (OnAirBroadcast *self, const char *message, guint retry_ms)
 {
-  g_debug ("%s; retrying in %d s", message, RETRY_SECONDS);
+  g_debug ("%s; retrying in %u ms", message, retry_ms);
   g_free (self->error_message);
   self->error_message = g_strdup (message);
   teardown_pipeline (self);
   g_clear_handle_id (&self->retry_source, g_source_remove);
-  self->retry_at = g_get_monotonic_time () + RETRY_SECONDS * G_USEC_PER_SEC;
-  self->retry_source = on_air_broadcast_add_timeout (self, RETRY_SECONDS * 1000, retry_cb);
+  self->retry_at = g_get_monotonic_time () + retry_ms * (G_USEC_PER_SEC / 1000);
+  self->retry_source = on_air_broadcast_add_timeout (self, retry_ms, retry_cb);
   on_air_broadcast_set_state (self, ON_AIR_SOURCE_STATE_FAILED);
+}
+
+void
+on_air_broadcast_fail (OnAirBroadcast *self, const char *message, guint retry_ms)
+{
+  fail_and_retry (self, message, retry_ms);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -226,7 +239,7 @@ bus_cb (GstBus *bus, GstMessage *message, gpointer user_data)
             return G_SOURCE_CONTINUE;
           }
         text = describe_error (self, error);
-        fail_and_retry (self, text);
+        fail_and_retry (self, text, RETRY_SECONDS * 1000);
         return G_SOURCE_REMOVE; /* the watch went with the pipeline */
       }
 
@@ -236,7 +249,7 @@ bus_cb (GstBus *bus, GstMessage *message, gpointer user_data)
                                                        _("the stream ended"));
         g_autofree char *text = describe_error (self, error);
 
-        fail_and_retry (self, text);
+        fail_and_retry (self, text, RETRY_SECONDS * 1000);
         return G_SOURCE_REMOVE;
       }
 
@@ -310,7 +323,7 @@ fail_stalled (OnAirBroadcast *self)
                             on_air_source_spec_get_location (self->spec));
   else
     text = g_strdup_printf (_("“%s” stopped sending video"), self->description);
-  fail_and_retry (self, text);
+  fail_and_retry (self, text, RETRY_SECONDS * 1000);
 }
 
 static gboolean
@@ -435,6 +448,8 @@ on_air_broadcast_finalize (GObject *object)
   g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_pointer (&self->error_message, g_free);
   g_clear_pointer (&self->description, g_free);
+  g_clear_pointer (&self->camera_without_jpeg, g_free);
+  g_clear_pointer (&self->camera_id, g_free);
   g_ptr_array_unref (self->groups);
   g_ptr_array_unref (self->taps);
   g_clear_pointer (&self->gop, on_air_gop_cache_free);
@@ -538,8 +553,16 @@ on_air_broadcast_start (OnAirBroadcast *self, GError **error)
   if (self->started)
     return TRUE;
 
-  /* A missing plugin or camera is final; everything later is retried. */
-  if (!build_pipeline (self, &local_error))
+  /* A missing plugin or no camera at all is final; a camera that may be
+   * plugged in, and everything later, is retried. */
+  if (!build_pipeline (self, &local_error) &&
+      g_error_matches (local_error, ON_AIR_ERROR, ON_AIR_ERROR_CAMERA_GONE))
+    {
+      self->started = TRUE;
+      fail_and_retry (self, local_error->message, RETRY_SECONDS * 1000);
+      return TRUE;
+    }
+  if (local_error != NULL)
     {
       teardown_pipeline (self);
       g_free (self->error_message);

@@ -21,6 +21,7 @@ typedef enum
   ON_AIR_ERROR_NEGOTIATION,     /* webrtcbin could not answer */
   ON_AIR_ERROR_PORT_IN_USE,
   ON_AIR_ERROR_LISTEN,
+  ON_AIR_ERROR_CAMERA_GONE,     /* the camera asked for is not connected (now) */
 } OnAirError;
 
 GQuark on_air_error_quark (void);

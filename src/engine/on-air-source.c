@@ -18,6 +18,7 @@
 #include "on-air-broadcast-private.h"
 #include "on-air-camera.h"
 #include "on-air-error.h"
+#include "on-air-jpeg.h"
 #include "on-air-stamp.h"
 
 #define SOURCE_WIDTH ON_AIR_CAMERA_MAX_WIDTH
@@ -250,11 +251,113 @@ build_test_source (OnAirBroadcast *self, GError **error)
 /* ---------------------------------------------------------------------- */
 /* camera                                                                 */
 
+/* How many undecodable JPEGs in a row mean the camera's JPEG mode is
+ * broken, not a glitch: a third of a second. */
+#define BAD_JPEGS_IN_A_ROW 10
+
+static gboolean
+jpeg_broken_on_main (gpointer user_data)
+{
+  OnAirBroadcast *self = user_data;
+  g_autofree char *text = NULL;
+
+  if (self->pipeline == NULL)
+    return G_SOURCE_REMOVE;
+  g_free (self->camera_without_jpeg);
+  self->camera_without_jpeg = g_strdup (self->camera_id);
+  text = g_strdup_printf (_("The camera “%s” sends pictures that cannot be decoded; "
+                            "trying its uncompressed mode"),
+                          self->description ? self->description : "");
+  on_air_broadcast_fail (self, text, 0);
+  return G_SOURCE_REMOVE;
+}
+
+/* Streaming thread: a camera's JPEG that is not whole never reaches a
+ * viewer; a run of them gives up on the camera's JPEG mode. */
+static GstPadProbeReturn
+check_jpeg_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  OnAirBroadcast *self = user_data;
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstMapInfo map;
+  gboolean whole = FALSE;
+
+  if (gst_buffer_map (buffer, &map, GST_MAP_READ))
+    {
+      whole = on_air_jpeg_looks_whole (map.data, map.size);
+      gst_buffer_unmap (buffer, &map);
+    }
+  if (whole)
+    {
+      g_atomic_int_set (&self->bad_jpegs, 0);
+      return GST_PAD_PROBE_OK;
+    }
+  if (g_atomic_int_add (&self->bad_jpegs, 1) + 1 == BAD_JPEGS_IN_A_ROW)
+    on_air_broadcast_run_on_main (self, jpeg_broken_on_main, g_object_ref (self), g_object_unref);
+  return GST_PAD_PROBE_DROP;
+}
+
+/* The camera @id names, or an error people understand. NULL @id: the
+ * first camera. A /dev node that is not listed is opened as it is. */
+static GstElement *
+open_camera (OnAirBroadcast *self, const char *id, GstCaps **device_caps, GError **error)
+{
+  g_autoptr(GstDevice) device = on_air_camera_find (id);
+  GstElement *src;
+
+  if (device != NULL)
+    {
+      g_autofree char *name = gst_device_get_display_name (device);
+
+      *device_caps = gst_device_get_caps (device);
+      on_air_broadcast_set_description (self, name);
+      g_free (self->camera_id);
+      self->camera_id = on_air_camera_dup_id (device);
+      return on_air_camera_create_element (device);
+    }
+  if (id == NULL)
+    {
+      g_set_error_literal (error, ON_AIR_ERROR, ON_AIR_ERROR_NO_CAMERA, _("No camera was found"));
+      return NULL;
+    }
+  if (!g_str_has_prefix (id, "/dev/"))
+    {
+      /* A PipeWire camera that is gone: its id means nothing to people. */
+      g_set_error (error, ON_AIR_ERROR, ON_AIR_ERROR_CAMERA_GONE,
+                   _("The camera “%s” is not connected"),
+                   self->description ? self->description : _("Camera"));
+      return NULL;
+    }
+  src = on_air_make_element ("v4l2src", error);
+  if (src != NULL)
+    {
+      g_autofree char *desc = g_strdup_printf (_("Camera %s"), id);
+
+      g_object_set (src, "device", id, NULL);
+      g_free (self->camera_id);
+      self->camera_id = g_strdup (id);
+      if (self->description == NULL)
+        on_air_broadcast_set_description (self, desc);
+    }
+  return src;
+}
+
+/* The camera's modes without its JPEG ones. */
+static GstCaps *
+without_jpeg (GstCaps *caps)
+{
+  GstCaps *raw = gst_caps_new_empty ();
+
+  for (guint i = 0; caps != NULL && i < gst_caps_get_size (caps); i++)
+    if (!gst_structure_has_name (gst_caps_get_structure (caps, i), "image/jpeg"))
+      gst_caps_append_structure (raw, gst_structure_copy (gst_caps_get_structure (caps, i)));
+  return raw;
+}
+
 static gboolean
 build_camera_source (OnAirBroadcast *self, GError **error)
 {
-  const char *path = on_air_source_spec_get_device (self->spec);
-  g_autoptr(GstDevice) device = on_air_camera_find (path);
+  const char *id = on_air_source_spec_get_device (self->spec);
   g_autoptr(GstCaps) device_caps = NULL;
   g_autoptr(GstCaps) caps = NULL;
   g_autoptr(GstPad) filter_src = NULL;
@@ -264,32 +367,18 @@ build_camera_source (OnAirBroadcast *self, GError **error)
   gboolean is_jpeg;
   OnAirFmt native;
 
-  if (device == NULL && path == NULL)
+  src = open_camera (self, id, &device_caps, error);
+  if (src == NULL)
+    return FALSE;
+
+  if (device_caps != NULL && self->camera_without_jpeg != NULL &&
+      g_strcmp0 (self->camera_without_jpeg, self->camera_id) == 0)
     {
-      g_set_error_literal (error, ON_AIR_ERROR, ON_AIR_ERROR_NO_CAMERA,
-                           _("No camera was found"));
-      return FALSE;
+      GstCaps *raw = without_jpeg (device_caps);
+
+      gst_caps_unref (device_caps);
+      device_caps = raw;
     }
-
-  if (device != NULL)
-    {
-      g_autofree char *name = gst_device_get_display_name (device);
-
-      src = gst_device_create_element (device, NULL);
-      device_caps = gst_device_get_caps (device);
-      on_air_broadcast_set_description (self, name);
-    }
-  else
-    {
-      g_autofree char *desc = g_strdup_printf (_("Camera %s"), path);
-
-      src = on_air_make_element ("v4l2src", error);
-      if (src == NULL)
-        return FALSE;
-      g_object_set (src, "device", path, NULL);
-      on_air_broadcast_set_description (self, desc);
-    }
-
   caps = on_air_camera_choose_caps (device_caps, &is_jpeg);
   native = is_jpeg ? ON_AIR_FMT_JPEG : ON_AIR_FMT_RAW;
   filter = gst_element_factory_make ("capsfilter", NULL);
@@ -302,6 +391,11 @@ build_camera_source (OnAirBroadcast *self, GError **error)
       return FALSE;
     }
   filter_src = gst_element_get_static_pad (filter, "src");
+  if (native == ON_AIR_FMT_JPEG)
+    {
+      g_atomic_int_set (&self->bad_jpegs, 0);
+      gst_pad_add_probe (filter_src, GST_PAD_PROBE_TYPE_BUFFER, check_jpeg_probe, self, NULL);
+    }
   target = on_air_stage_dup_sink (self, native);
   gst_pad_link (filter_src, target);
 
