@@ -10,6 +10,7 @@
 #include <adwaita.h>
 #include <gst/gst.h>
 
+#include "fixtures/pipewire-fixture.h"
 #include "fixtures/rtsp-fixture.h"
 #include "on-air-application.h"
 #include "on-air-window.h"
@@ -147,12 +148,34 @@ test_raw_webcam (void)
   test_fakecam_unplug ("win-raw");
 }
 
+/* A camera that reaches On Air as a PipeWire node, as desktops and the
+ * Flatpak camera portal hand them out: a private PipeWire session with a
+ * virtual camera published into it. */
+static void
+test_pipewire_camera (void)
+{
+  g_autoptr(PipewireFixture) pw = pipewire_fixture_new_or_skip ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *node = NULL;
+  g_autofree char *id = NULL;
+
+  if (pw == NULL)
+    return;
+  g_assert_true (pipewire_fixture_publish (pw, "PipeWire Camera", 0xff20c060, NULL, &error));
+  g_assert_no_error (error);
+  node = pipewire_fixture_node_name ("PipeWire Camera");
+  id = g_strconcat ("pipewire://", node, NULL);
+  play_in_window (id, "PipeWire camera");
+  pipewire_fixture_unpublish (pw, "PipeWire Camera");
+}
+
 int
 main (int argc, char *argv[])
 {
   g_autoptr(GError) error = NULL;
   int status;
 
+  pipewire_fixture_prepare_environ ();
   test_fakecam_setup ();
   g_test_init (&argc, &argv, NULL);
   gst_init (NULL, NULL);
@@ -167,6 +190,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/window-sources/rtsp-mjpeg", test_rtsp_mjpeg);
   g_test_add_func ("/window-sources/jpeg-webcam", test_jpeg_webcam);
   g_test_add_func ("/window-sources/raw-webcam", test_raw_webcam);
+  /* Last: PipeWire's device provider keeps the session it first met. */
+  g_test_add_func ("/window-sources/pipewire-camera", test_pipewire_camera);
   status = g_test_run ();
 
   g_object_unref (app);
