@@ -1,7 +1,7 @@
 /* on-air-server-private.h: the OnAirServer shared by its files
  *
- * on-air-server.c listens and routes; every route's checks are declared
- * in its table and applied there, by on-air-access.c, before the route's
+ * on-air-server.c listens and routes: each route's checks are declared in
+ * its table and applied there, with on-air-access.c, before the route's
  * own file (on-air-route-*.c) is called.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later

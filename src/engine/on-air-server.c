@@ -51,7 +51,7 @@ typedef enum
   NEEDS_TOKEN  = 1 << 0, /* 401 without the access token */
   NEEDS_SLOT   = 1 << 1, /* 503 when full or when there is no picture */
   NEEDS_COOKIE = 1 << 2, /* a valid ?token= becomes a cookie */
-  NEEDS_CORS   = 1 << 3, /* WHEP players on other origins */
+  NEEDS_CORS   = 1 << 3, /* CORS headers, for WHEP players on other origins */
 } RouteNeeds;
 
 typedef struct
@@ -226,6 +226,9 @@ add_routes (OnAirServer *self, SoupServer *soup)
     }
 }
 
+/* ---------------------------------------------------------------------- */
+/* listening                                                              */
+
 #if !SOUP_CHECK_VERSION (3, 3, 0)
 /* libsoup before 3.3 never closes a kept-alive connection that the client
  * closed while it was idle (libsoup commit d20c6601): every phone that
@@ -239,6 +242,41 @@ close_after_response (SoupServer *soup, SoupServerMessage *msg, gpointer user_da
                                 "Connection", "close");
 }
 #endif
+
+static gboolean
+listen_on (SoupServer *soup, const char *address, guint port, GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  gboolean ok;
+
+  if (address == NULL)
+    ok = soup_server_listen_all (soup, port, 0, &local_error);
+  else
+    {
+      g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (address);
+      g_autoptr(GSocketAddress) sockaddr = NULL;
+
+      if (inet == NULL)
+        {
+          g_set_error (error, ON_AIR_ERROR, ON_AIR_ERROR_LISTEN,
+                       _("“%s” is not an IP address"), address);
+          return FALSE;
+        }
+      sockaddr = g_inet_socket_address_new (inet, port);
+      ok = soup_server_listen (soup, sockaddr, 0, &local_error);
+    }
+
+  if (!ok)
+    {
+      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
+        g_set_error (error, ON_AIR_ERROR, ON_AIR_ERROR_PORT_IN_USE,
+                     _("Port %u is already in use by another program"), port);
+      else
+        g_set_error (error, ON_AIR_ERROR, ON_AIR_ERROR_LISTEN,
+                     _("Cannot listen on port %u: %s"), port, local_error->message);
+    }
+  return ok;
+}
 
 /* ---------------------------------------------------------------------- */
 /* viewers                                                                */
@@ -381,41 +419,6 @@ on_air_server_set_max_viewers (OnAirServer *self, guint max_viewers)
 {
   g_return_if_fail (ON_AIR_IS_SERVER (self));
   self->max_viewers = max_viewers;
-}
-
-static gboolean
-listen_on (SoupServer *soup, const char *address, guint port, GError **error)
-{
-  g_autoptr(GError) local_error = NULL;
-  gboolean ok;
-
-  if (address == NULL)
-    ok = soup_server_listen_all (soup, port, 0, &local_error);
-  else
-    {
-      g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (address);
-      g_autoptr(GSocketAddress) sockaddr = NULL;
-
-      if (inet == NULL)
-        {
-          g_set_error (error, ON_AIR_ERROR, ON_AIR_ERROR_LISTEN,
-                       _("“%s” is not an IP address"), address);
-          return FALSE;
-        }
-      sockaddr = g_inet_socket_address_new (inet, port);
-      ok = soup_server_listen (soup, sockaddr, 0, &local_error);
-    }
-
-  if (!ok)
-    {
-      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
-        g_set_error (error, ON_AIR_ERROR, ON_AIR_ERROR_PORT_IN_USE,
-                     _("Port %u is already in use by another program"), port);
-      else
-        g_set_error (error, ON_AIR_ERROR, ON_AIR_ERROR_LISTEN,
-                     _("Cannot listen on port %u: %s"), port, local_error->message);
-    }
-  return ok;
 }
 
 gboolean
