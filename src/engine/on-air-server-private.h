@@ -1,0 +1,116 @@
+/* on-air-server-private.h: the OnAirServer shared by its files
+ *
+ * on-air-server.c listens and routes: each route's checks are declared in
+ * its table and applied there, with on-air-access.c, before the route's
+ * own file (on-air-route-*.c) is called.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include "on-air-server.h"
+#include "on-air-viewer.h"
+
+G_BEGIN_DECLS
+
+struct _OnAirServer
+{
+  GObject         parent_instance;
+
+  OnAirBroadcast *broadcast;
+  SoupServer     *soup;
+  char           *token;
+  guint           max_viewers;
+  guint           port;
+  gint64          started_at;
+  GListStore     *viewers;
+
+  /* on-air-route-mjpeg.c */
+  GPtrArray      *mjpeg_viewers;
+  gulong          mjpeg_removed_handler;
+
+  /* on-air-route-snapshot.c */
+  GPtrArray      *pending_snapshots;
+  gboolean        snapshot_hold;
+  guint           snapshot_linger;
+  guint           snapshot_timeout;
+  gulong          jpeg_handler;
+
+  /* on-air-route-whep.c */
+  GHashTable     *peers;          /* id → PeerEntry */
+};
+
+/* What a route's table entry in on-air-server.c points at. */
+
+/* Serves a request that passed every check its route declares. @parsed is
+ * what the route's parse step made of the body (the route takes it), or
+ * NULL. */
+typedef void     OnAirRouteServe     (OnAirServer       *self,
+                                      SoupServerMessage *msg,
+                                      const char        *path,
+                                      GHashTable        *query,
+                                      gpointer           parsed);
+/* Reads the body; answers 400 and returns NULL when it makes no sense. */
+typedef gpointer OnAirRouteParse     (SoupServerMessage *msg,
+                                      SoupMessageBody   *body);
+/* Answers a CORS preflight, which carries no credentials. */
+typedef void     OnAirRoutePreflight (SoupServerMessage *msg);
+
+/* on-air-server.c: the viewers list */
+char                *_on_air_server_new_viewer_id           (void);
+void                 _on_air_server_remove_viewer           (OnAirServer       *self,
+                                                             OnAirViewer       *viewer);
+
+/* on-air-access.c: token, cookie, viewer cap */
+gboolean             _on_air_server_is_authorized           (OnAirServer       *self,
+                                                             SoupServerMessage *msg,
+                                                             GHashTable        *query);
+gboolean             _on_air_server_check_token             (OnAirServer       *self,
+                                                             SoupServerMessage *msg,
+                                                             GHashTable        *query);
+void                 _on_air_server_grant_cookie            (OnAirServer       *self,
+                                                             SoupServerMessage *msg,
+                                                             GHashTable        *query);
+gboolean             _on_air_server_has_room                (OnAirServer       *self);
+gboolean             _on_air_server_check_slot              (OnAirServer       *self,
+                                                             SoupServerMessage *msg);
+
+/* on-air-route-page.c: the viewer page and its files */
+gboolean             _on_air_server_is_page                 (const char        *path);
+gboolean             _on_air_server_has_file                (const char        *path);
+OnAirRouteServe      _on_air_server_serve_page;
+
+/* on-air-route-mjpeg.c: MJPEG viewers */
+OnAirRouteServe      _on_air_server_serve_mjpeg;
+void                 _on_air_server_mjpeg_client_removed_cb (OnAirBroadcast    *broadcast,
+                                                             GSocket           *socket,
+                                                             gpointer           user_data);
+void                 _on_air_server_refresh_mjpeg_counters  (OnAirServer       *self);
+void                 _on_air_server_stop_mjpeg              (OnAirServer       *self);
+
+/* on-air-route-snapshot.c: single JPEG pictures */
+OnAirRouteServe      _on_air_server_serve_snapshot;
+void                 _on_air_server_jpeg_frame_cb           (OnAirBroadcast    *broadcast,
+                                                             GBytes            *frame,
+                                                             guint64            sequence,
+                                                             gpointer           user_data);
+void                 _on_air_server_stop_snapshots          (OnAirServer       *self);
+
+/* on-air-route-whep.c: WebRTC signalling, WHEP and the JSON /offer */
+OnAirRouteParse      _on_air_server_parse_sdp_offer;
+OnAirRouteParse      _on_air_server_parse_json_offer;
+void                 _on_air_server_free_offer              (gpointer           offer);
+OnAirRoutePreflight  _on_air_server_whep_preflight;
+OnAirRoutePreflight  _on_air_server_whep_session_preflight;
+OnAirRouteServe      _on_air_server_serve_whep;
+OnAirRouteServe      _on_air_server_serve_offer;
+OnAirRouteServe      _on_air_server_end_whep_session;
+void                 _on_air_server_peer_entry_free         (gpointer           data);
+void                 _on_air_server_refresh_webrtc_counters (OnAirServer       *self);
+
+/* on-air-route-status.c: /api/status */
+OnAirRouteServe      _on_air_server_serve_status;
+
+G_END_DECLS
