@@ -106,6 +106,7 @@ main (int argc, char *argv[])
     { "token", 0, 0, G_OPTION_ARG_STRING, &options.token, N_("Access token viewers must present"), "TOKEN" },
     { "no-token", 0, 0, G_OPTION_ARG_NONE, &options.no_token, N_("Let anyone on the network watch"), NULL },
     { "max-viewers", 0, 0, G_OPTION_ARG_INT, &options.max_viewers, N_("Most viewers at once (0: no limit)"), "N" },
+    { "title", 0, 0, G_OPTION_ARG_STRING, &options.title, N_("The title viewers see (default: the camera’s name)"), "TITLE" },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the version"), NULL },
     { NULL }
   };
@@ -162,5 +163,6 @@ main (int argc, char *argv[])
   g_free (options.source);
   g_free (options.bind);
   g_free (options.token);
+  g_free (options.title);
   return status;
 }

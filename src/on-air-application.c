@@ -180,6 +180,7 @@ on_air_application_finalize (GObject *object)
   g_free (self->options.source);
   g_free (self->options.bind);
   g_free (self->options.token);
+  g_free (self->options.title);
 
   G_OBJECT_CLASS (on_air_application_parent_class)->finalize (object);
 }
@@ -225,6 +226,7 @@ on_air_application_new (const OnAirOptions *options)
       self->options.token = g_strdup (options->token);
       self->options.no_token = options->no_token;
       self->options.max_viewers = options->max_viewers;
+      self->options.title = g_strdup (options->title);
     }
   return self;
 }

@@ -96,6 +96,7 @@ on_air_headless_run (const OnAirOptions *options)
   g_unix_signal_add (SIGINT, on_quit_signal, loop);
   g_unix_signal_add (SIGTERM, on_quit_signal, loop);
   broadcast = on_air_broadcast_new (spec);
+  on_air_broadcast_set_title (broadcast, options->title);
   server = on_air_server_new (broadcast);
   on_air_server_set_token (server, token);
   if (options->max_viewers >= 0)

@@ -16,6 +16,7 @@ typedef struct
   char     *token;
   gboolean  no_token;
   int       max_viewers; /* -1: default */
+  char     *title;       /* NULL: the camera's name */
 } OnAirOptions;
 
 /* Runs until SIGINT or SIGTERM; returns the process exit status. */

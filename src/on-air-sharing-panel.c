@@ -19,6 +19,7 @@ struct _OnAirSharingPanel
   AdwPreferencesGroup  parent_instance;
 
   /* template */
+  AdwEntryRow         *title_row;
   AdwActionRow        *port_row;
   GtkSpinButton       *port_spin;
   GtkSwitch           *open_switch;
@@ -36,6 +37,7 @@ enum {
   PROP_0,
   PROP_PORT,
   PROP_OPEN,
+  PROP_BROADCAST_TITLE,
   N_PROPS
 };
 
@@ -71,6 +73,12 @@ on_port_changed (OnAirSharingPanel *self)
 {
   if (!self->applying_command_line)
     set_port (self, gtk_spin_button_get_value_as_int (self->port_spin));
+}
+
+static void
+on_title_changed (OnAirSharingPanel *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BROADCAST_TITLE]);
 }
 
 static void
@@ -131,6 +139,9 @@ on_air_sharing_panel_get_property (GObject *object, guint prop_id, GValue *value
     case PROP_OPEN:
       g_value_set_boolean (value, on_air_sharing_panel_get_open (self));
       break;
+    case PROP_BROADCAST_TITLE:
+      g_value_set_string (value, on_air_sharing_panel_get_title (self));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -151,9 +162,13 @@ on_air_sharing_panel_class_init (OnAirSharingPanelClass *klass)
   properties[PROP_OPEN] =
     g_param_spec_boolean ("open", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_BROADCAST_TITLE] =
+    g_param_spec_string ("broadcast-title", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/onair/OnAir/on-air-sharing-panel.ui");
+  gtk_widget_class_bind_template_child (widget_class, OnAirSharingPanel, title_row);
   gtk_widget_class_bind_template_child (widget_class, OnAirSharingPanel, port_row);
   gtk_widget_class_bind_template_child (widget_class, OnAirSharingPanel, port_spin);
   gtk_widget_class_bind_template_child (widget_class, OnAirSharingPanel, open_switch);
@@ -167,22 +182,27 @@ on_air_sharing_panel_init (OnAirSharingPanel *self)
   self->settings = g_settings_new (APPLICATION_ID);
   bind_setting (self, "port", self->port_spin, "value");
   bind_setting (self, "open-to-network", self->open_switch, "active");
+  bind_setting (self, "title", self->title_row, "text");
   self->port = g_settings_get_int (self->settings, "port");
   show_port_origin (self);
 
   g_signal_connect_swapped (self->port_spin, "value-changed", G_CALLBACK (on_port_changed), self);
   g_signal_connect_swapped (self->open_switch, "notify::active", G_CALLBACK (on_open_changed), self);
+  g_signal_connect_swapped (self->title_row, "changed", G_CALLBACK (on_title_changed), self);
 }
 
 /* ---------------------------------------------------------------------- */
 /* public API                                                             */
 
 void
-on_air_sharing_panel_apply_command_line (OnAirSharingPanel *self, int port, gboolean open)
+on_air_sharing_panel_apply_command_line (OnAirSharingPanel *self, int port, gboolean open,
+                                         const char *title)
 {
   g_return_if_fail (ON_AIR_IS_SHARING_PANEL (self));
 
   self->applying_command_line = TRUE;
+  if (title != NULL)
+    gtk_editable_set_text (GTK_EDITABLE (self->title_row), title);
   if (port >= 0)
     {
       set_port (self, port);
@@ -191,6 +211,14 @@ on_air_sharing_panel_apply_command_line (OnAirSharingPanel *self, int port, gboo
   if (open)
     gtk_switch_set_active (self->open_switch, TRUE);
   self->applying_command_line = FALSE;
+}
+
+/* The title viewers see; empty: the broadcast's own (the camera's name). */
+const char *
+on_air_sharing_panel_get_title (OnAirSharingPanel *self)
+{
+  g_return_val_if_fail (ON_AIR_IS_SHARING_PANEL (self), NULL);
+  return gtk_editable_get_text (GTK_EDITABLE (self->title_row));
 }
 
 int

@@ -12,11 +12,14 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (OnAirSharingPanel, on_air_sharing_panel, ON_AIR, SHARING_PANEL, AdwPreferencesGroup)
 
 /* Shows the command line's choices instead of the saved ones, and does
- * not save them: @port (-1: none; 0: any free port) and @open (FALSE: as
- * saved). What the user then changes is saved. */
+ * not save them: @port (-1: none; 0: any free port), @open (FALSE: as
+ * saved) and @title (NULL: as saved). What the user then changes is saved. */
 void     on_air_sharing_panel_apply_command_line (OnAirSharingPanel *self,
                                                   int                port,
-                                                  gboolean           open);
+                                                  gboolean           open,
+                                                  const char        *title);
+/* The title viewers see ("broadcast-title"); empty: the camera's name. */
+const char *on_air_sharing_panel_get_title       (OnAirSharingPanel *self);
 /* Where the next broadcast listens; 0: any free port. */
 int      on_air_sharing_panel_get_port           (OnAirSharingPanel *self);
 /* Whether anyone on the network can watch, without an access code. */

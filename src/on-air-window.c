@@ -164,7 +164,7 @@ drop_broadcast (OnAirWindow *self)
 }
 
 /* Plays @source (NULL: nothing). A live broadcast moves to the new source
- * on the same port and token, so the QR code stays valid. */
+ * without closing anything, so the QR code stays valid. */
 static void
 use_source (OnAirWindow *self, const char *source)
 {
@@ -188,14 +188,26 @@ use_source (OnAirWindow *self, const char *source)
         }
     }
 
-  server_close (self);
-  drop_broadcast (self);
   g_free (self->source);
   self->source = spec ? g_strdup (source) : NULL;
+
+  /* Another source for the same broadcast: the server, the link and every
+   * viewer's connection stay; viewers see the slate until it plays. */
+  if (spec != NULL && self->broadcast != NULL)
+    {
+      on_air_broadcast_set_source (self->broadcast, spec);
+      if (!on_air_broadcast_is_running (self->broadcast))
+        on_air_broadcast_start (self->broadcast, NULL);
+      return;
+    }
+
+  server_close (self);
+  drop_broadcast (self);
 
   if (spec != NULL)
     {
       self->broadcast = on_air_broadcast_new (spec);
+      on_air_broadcast_set_title (self->broadcast, on_air_sharing_panel_get_title (self->sharing_panel));
       on_air_preview_view_set_broadcast (self->preview_view, self->broadcast);
       /* A failure here is also the broadcast's FAILED state: the preview
        * view explains it. */
@@ -225,6 +237,14 @@ play (OnAirWindow *self, const char *source)
                                          on_air_source_picker_get_rtsp_chosen (self->source_picker));
   use_source (self, source);
   g_object_thaw_notify (G_OBJECT (self->preview_view));
+}
+
+/* The title takes effect at once, for the slate and viewers' pages too. */
+static void
+on_title_changed (OnAirWindow *self)
+{
+  if (self->broadcast != NULL)
+    on_air_broadcast_set_title (self->broadcast, on_air_sharing_panel_get_title (self->sharing_panel));
 }
 
 static void
@@ -273,7 +293,8 @@ apply_options (OnAirWindow *self, const OnAirOptions *options)
   self->max_viewers = options ? options->max_viewers : -1;
   on_air_sharing_panel_apply_command_line (self->sharing_panel,
                                            options ? options->port : -1,
-                                           options && options->no_token);
+                                           options && options->no_token,
+                                           options ? options->title : NULL);
 
   source = on_air_source_picker_restore (self->source_picker, options ? options->source : NULL);
   play (self, source);
@@ -394,6 +415,8 @@ on_air_window_init (OnAirWindow *self)
     gtk_window_maximize (GTK_WINDOW (self));
 
   g_signal_connect_object (self->source_picker, "source-chosen", G_CALLBACK (on_source_chosen), self, 0);
+  g_signal_connect_object (self->sharing_panel, "notify::broadcast-title",
+                           G_CALLBACK (on_title_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->live_panel, "error", G_CALLBACK (on_live_panel_error), self, 0);
   g_signal_connect_object (self->live_panel, "notify::viewer-url", G_CALLBACK (on_viewer_url_changed),
                            self, G_CONNECT_SWAPPED);

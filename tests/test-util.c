@@ -13,6 +13,7 @@
 #include <gst/video/video.h>
 
 #include "on-air-camera.h"
+#include "on-air-slate.h"
 #include "on-air-stamp.h"
 #include "test-util.h"
 #include "whep-client.h"
@@ -252,6 +253,21 @@ test_jpeg_color (GBytes *jpeg, guint8 rgb[3])
 }
 
 gboolean
+test_jpeg_is_slate (GBytes *jpeg)
+{
+  g_autoptr(GstSample) sample = decode_jpeg (jpeg, "RGB");
+  GstMapInfo map;
+  gboolean slate;
+
+  if (sample == NULL || !gst_buffer_map (gst_sample_get_buffer (sample), &map, GST_MAP_READ))
+    return FALSE;
+  /* A corner: the slate's text is in the middle. */
+  slate = test_color_near (map.data, ON_AIR_SLATE_ARGB);
+  gst_buffer_unmap (gst_sample_get_buffer (sample), &map);
+  return slate;
+}
+
+gboolean
 test_color_near (const guint8 rgb[3], guint32 argb)
 {
   for (int i = 0; i < 3; i++)
@@ -285,6 +301,7 @@ test_h264_encoder (void)
 
 static char *fakecam_dir;
 static guint fakecam_next = 100;
+static GHashTable *fakecam_paths; /* id → path: plugged back, the same node */
 
 void
 test_fakecam_setup (void)
@@ -301,12 +318,21 @@ test_fakecam_plug (const char *id, const char *name, const char *kind, guint32 a
 {
   g_autofree char *file = g_strdup_printf ("%s/%s.cam", fakecam_dir, id);
   /* A node name as v4l2 has them, none a real camera here has. */
-  g_autofree char *path = g_strdup_printf ("/dev/video%u", fakecam_next++);
-  g_autofree char *text = g_strdup_printf ("[camera]\nname=%s\nkind=%s\ncolor=0x%08x\npath=%s\n",
-                                           name, kind, argb, path);
+  g_autofree char *path = NULL;
+  g_autofree char *text = NULL;
   g_autoptr(GError) error = NULL;
 
   g_assert_nonnull (fakecam_dir);
+  if (fakecam_paths == NULL)
+    fakecam_paths = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  path = g_strdup (g_hash_table_lookup (fakecam_paths, id));
+  if (path == NULL)
+    {
+      path = g_strdup_printf ("/dev/video%u", fakecam_next++);
+      g_hash_table_insert (fakecam_paths, g_strdup (id), g_strdup (path));
+    }
+  text = g_strdup_printf ("[camera]\nname=%s\nkind=%s\ncolor=0x%08x\npath=%s\n",
+                          name, kind, argb, path);
   g_file_set_contents (file, text, -1, &error);
   g_assert_no_error (error);
   /* Plugged in: the engine's camera list has it (its provider polls). */

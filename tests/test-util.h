@@ -76,6 +76,8 @@ const char   *test_h264_encoder (void);
 
 /* The colour in the middle of @jpeg's picture. */
 gboolean      test_jpeg_color   (GBytes *jpeg, guint8 rgb[3]);
+/* Whether @jpeg is On Air's slate (no source to show), by its colour. */
+gboolean      test_jpeg_is_slate (GBytes *jpeg);
 /* Whether @rgb is close to @argb's colour (JPEG and YUV round trips). */
 gboolean      test_color_near   (const guint8 rgb[3], guint32 argb);
 /* Elements made by @factory that are not inside an element made by

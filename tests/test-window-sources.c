@@ -18,6 +18,10 @@
 #include "whep-client.h"
 
 static OnAirApplication *app;
+/* Started before any window: PipeWire's device provider keeps the session
+ * it first met. NULL where PipeWire cannot run here. */
+static PipewireFixture *pw;
+static char *pw_error;
 
 static gboolean
 has_preview_frame (gpointer data)
@@ -154,13 +158,15 @@ test_raw_webcam (void)
 static void
 test_pipewire_camera (void)
 {
-  g_autoptr(PipewireFixture) pw = pipewire_fixture_new_or_skip ();
   g_autoptr(GError) error = NULL;
   g_autofree char *node = NULL;
   g_autofree char *id = NULL;
 
   if (pw == NULL)
-    return;
+    {
+      g_test_skip (pw_error);
+      return;
+    }
   g_assert_true (pipewire_fixture_publish (pw, "PipeWire Camera", 0xff20c060, NULL, &error));
   g_assert_no_error (error);
   node = pipewire_fixture_node_name ("PipeWire Camera");
@@ -180,6 +186,13 @@ main (int argc, char *argv[])
   g_test_init (&argc, &argv, NULL);
   gst_init (NULL, NULL);
 
+  {
+    g_autoptr(GError) pw_start_error = NULL;
+
+    pw = pipewire_fixture_new (&pw_start_error);
+    if (pw == NULL)
+      pw_error = g_strdup_printf ("no private PipeWire session: %s", pw_start_error->message);
+  }
   app = on_air_application_new (NULL);
   g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
   g_application_register (G_APPLICATION (app), NULL, &error);
@@ -190,11 +203,12 @@ main (int argc, char *argv[])
   g_test_add_func ("/window-sources/rtsp-mjpeg", test_rtsp_mjpeg);
   g_test_add_func ("/window-sources/jpeg-webcam", test_jpeg_webcam);
   g_test_add_func ("/window-sources/raw-webcam", test_raw_webcam);
-  /* Last: PipeWire's device provider keeps the session it first met. */
   g_test_add_func ("/window-sources/pipewire-camera", test_pipewire_camera);
   status = g_test_run ();
 
   g_object_unref (app);
+  g_clear_pointer (&pw, pipewire_fixture_free);
+  g_free (pw_error);
   test_fakecam_teardown ();
   return status;
 }

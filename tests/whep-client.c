@@ -33,6 +33,9 @@ struct _WhepViewer
   guint32     first_ts;
   gboolean    first_whole;    /* its first packet starts a NAL unit */
   gboolean    first_has_idr;
+  /* The newest decoded picture's top-left colour, under lock. */
+  guint8      corner[3];
+  gboolean    corner_seen;
 };
 
 /* H.264 RTP (RFC 6184): whether @p starts a NAL unit (a FU-A fragment
@@ -107,6 +110,36 @@ count_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
+/* A decoded picture, shrunk to 16×9 RGB: its top-left pixel. */
+static GstPadProbeReturn
+corner_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  WhepViewer *viewer = user_data;
+  GstMapInfo map;
+
+  if (gst_buffer_map (GST_PAD_PROBE_INFO_BUFFER (info), &map, GST_MAP_READ))
+    {
+      g_mutex_lock (&viewer->lock);
+      memcpy (viewer->corner, map.data, 3);
+      viewer->corner_seen = TRUE;
+      g_mutex_unlock (&viewer->lock);
+      gst_buffer_unmap (GST_PAD_PROBE_INFO_BUFFER (info), &map);
+    }
+  return GST_PAD_PROBE_OK;
+}
+
+gboolean
+whep_viewer_get_corner (WhepViewer *viewer, guint8 rgb[3])
+{
+  gboolean seen;
+
+  g_mutex_lock (&viewer->lock);
+  seen = viewer->corner_seen;
+  memcpy (rgb, viewer->corner, 3);
+  g_mutex_unlock (&viewer->lock);
+  return seen;
+}
+
 static GstPadProbeReturn
 caps_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
@@ -144,7 +177,9 @@ on_pad_added (GstElement *webrtcbin, GstPad *pad, gpointer user_data)
     return;
 
   if (viewer->decode)
-    desc = g_strdup_printf ("queue ! %s ! %s ! fakesink name=sink sync=false async=false",
+    desc = g_strdup_printf ("queue ! %s ! %s ! tee name=t ! queue ! fakesink name=sink sync=false async=false "
+                            "t. ! queue leaky=downstream max-size-buffers=1 ! videoscale ! videoconvert ! "
+                            "video/x-raw,format=RGB,width=16,height=9 ! fakesink name=corner sync=false async=false",
                             h264 ? "rtph264depay ! h264parse" : "rtpvp8depay",
                             h264 ? test_h264_decoder () : "vp8dec max-errors=-1");
   else
@@ -154,6 +189,13 @@ on_pad_added (GstElement *webrtcbin, GstPad *pad, gpointer user_data)
   g_assert_no_error (error);
   gst_bin_add (GST_BIN (viewer->pipeline), bin);
   sink = gst_bin_get_by_name (GST_BIN (bin), "sink");
+  if (viewer->decode)
+    {
+      g_autoptr(GstElement) corner = gst_bin_get_by_name (GST_BIN (bin), "corner");
+      g_autoptr(GstPad) corner_pad = gst_element_get_static_pad (corner, "sink");
+
+      gst_pad_add_probe (corner_pad, GST_PAD_PROBE_TYPE_BUFFER, corner_probe, viewer, NULL);
+    }
   count_pad = gst_element_get_static_pad (sink, "sink");
   gst_pad_add_probe (count_pad, GST_PAD_PROBE_TYPE_BUFFER, count_probe, viewer, NULL);
   gst_pad_add_probe (count_pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, caps_probe, viewer, NULL);

@@ -41,6 +41,10 @@ gboolean    whep_webrtcbin_set_answer   (GstElement  *webrtcbin,
 char       *whep_webrtcbin_answer       (GstElement  *webrtcbin,
                                          const char  *offer_sdp,
                                          GError     **error);
+/* With decode: the newest picture's top-left colour (RGB); FALSE before
+ * the first picture. */
+gboolean    whep_viewer_get_corner   (WhepViewer  *viewer,
+                                      guint8       rgb[3]);
 gboolean    whep_viewer_get_size     (WhepViewer  *viewer,
                                       int         *width,
                                       int         *height);

@@ -17,6 +17,7 @@
   const MJPEG_STILL_MS = 4000;       // an unchanged picture this long: ask the server
   const BACKOFF_MS = [500, 1000, 2000, 4000, 5000];
   const STATUS_TIMEOUT_MS = 3000;
+  const SOURCE_POLL_MS = 2000;
   const STATS_INTERVAL_MS = 1000;
 
   const $ = (id) => document.getElementById(id);
@@ -48,6 +49,7 @@
     paused: false,
     serverStartedAt: 0, // wall clock, from /api/status uptime: tells a restart
     sourceFps: 0,
+    sourceOffline: false, // the camera is gone: the picture is the server's slate
     statusRtt: 0,
     statsTimer: 0,
   };
@@ -72,6 +74,11 @@
   }
 
   function showLive (s) {
+    // The stream goes on, but what it shows is the slate.
+    if (state.sourceOffline) {
+      setStatus('Camera offline · trying again', 'offline');
+      return;
+    }
     if (s.mode === 'mjpeg') {
       setStatus('Live · MJPEG', 'live');
       return;
@@ -85,8 +92,9 @@
     setStatus(parts.join(' · '), 'live');
   }
 
-  function showTitle (description) {
-    const name = description || 'Live camera';
+  /* The broadcast's title, never the camera's address. */
+  function showTitle (title) {
+    const name = title || 'Live camera';
     nameEl.textContent = name;
     document.title = 'On Air · ' + name;
   }
@@ -108,7 +116,9 @@
     const restarted = state.serverStartedAt !== 0 && Math.abs(startedAt - state.serverStartedAt) > 2000;
     state.serverStartedAt = startedAt;
     state.sourceFps = status.source && status.source.fps || 0;
-    showTitle(status.source && status.source.description);
+    const sourceState = status.source && status.source.state;
+    state.sourceOffline = sourceState === 'failed' || sourceState === 'reconnecting';
+    showTitle(status.title);
     return { status, restarted };
   }
 
@@ -724,6 +734,17 @@
     if ((event.key === 'f' || event.key === 'F') && !state.denied)
       toggleFullscreen();
   });
+
+  /* While something plays, whether the camera behind it is there. */
+  setInterval(() => {
+    const s = state.session;
+    if (!s || !s.firstFrameAt || document.hidden)
+      return;
+    loadStatus().then(() => {
+      if (state.session === s && alive(s))
+        showLive(s);
+    }).catch(() => {});
+  }, SOURCE_POLL_MS);
 
   document.addEventListener('fullscreenchange', updateFullscreenButton);
   document.addEventListener('webkitfullscreenchange', updateFullscreenButton);

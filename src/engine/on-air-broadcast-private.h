@@ -10,6 +10,7 @@
 #include "on-air-broadcast.h"
 #include "on-air-camera.h"
 #include "on-air-gop-cache.h"
+#include "on-air-slate.h"
 
 G_BEGIN_DECLS
 
@@ -69,6 +70,23 @@ typedef struct
   gboolean        dispatch_pending;
 } OnAirFrameSlot;
 
+/* One source (camera, RTSP, test pattern) as a bin of its own in the
+ * pipeline, its output held until its first usable buffer
+ * (on-air-source.c). */
+typedef struct
+{
+  OnAirBroadcast *self;
+  const char     *kind;        /* "camera", "rtsp", "test" */
+  GstElement     *bin;
+  GstPad         *ghost;       /* "src": the native format */
+  gint            native;      /* atomic OnAirFmt; UNKNOWN until known */
+  gint            ready;       /* atomic: its first buffer is held */
+  gulong          hold_probe;
+  gboolean        rtsp_linked; /* guarded by the bin's object lock */
+  gint            bad_jpegs;   /* atomic: in a row, from a camera */
+  gint64          started;     /* monotonic µs */
+} OnAirSourceUnit;
+
 struct _OnAirBroadcast
 {
   GObject           parent_instance;
@@ -92,19 +110,26 @@ struct _OnAirBroadcast
   gint64            fps_last_time;
   gint64            last_progress;
   double            fps;
-  gboolean          first_buffer_seen; /* main context */
-  gint              first_buffer_flag; /* atomic, streaming side */
+  /* The source feeding the stages, the one being started (held until its
+   * first buffer), and the slate shown while there is neither. */
+  OnAirSourceUnit  *source;
+  OnAirSourceUnit  *candidate;
+  OnAirSlate       *slate;
+  guint             slate_tick;
+  guint             attempt;           /* tries since the source was last live */
+  gint64            lost_at;           /* monotonic µs; 0 while live */
+  gboolean          ever_live;         /* the source asked for was shown */
+  int               last_width;        /* of the last source, for the slate */
+  int               last_height;
+  char             *title;
 
   /* source (on-air-source.c) and stages (on-air-stage.c) */
   OnAirStage        stages[ON_AIR_N_FMT];
   OnAirFmt          native;            /* main context: the stages know it */
-  gint              streaming_native;  /* atomic: the source knows it */
-  gboolean          rtsp_linked;       /* guarded by the pipeline's object lock */
   char             *camera_id;         /* the camera opened last */
   /* A camera whose JPEG mode sends pictures nobody can decode, by source
    * id: it is opened in its raw mode from then on. */
   char             *camera_without_jpeg;
-  gint              bad_jpegs;         /* atomic: in a row, from the camera */
   /* The camera's H.264 since its last keyframe (pass-through sources). */
   OnAirGopCache    *gop;
 
@@ -152,13 +177,35 @@ void         on_air_broadcast_run_on_main       (OnAirBroadcast   *self,
 guint        on_air_broadcast_add_timeout       (OnAirBroadcast   *self,
                                                  guint             ms,
                                                  GSourceFunc       func);
-/* The source failed for @message (for people): everything stops, and the
- * source is tried again in @retry_ms. */
-void         on_air_broadcast_fail              (OnAirBroadcast   *self,
-                                                 const char       *message,
-                                                 guint             retry_ms);
+/* Main context, from a source unit's streaming side; @bin names the unit,
+ * and a unit that has gone since is ignored. Its first buffer is held: */
+void         on_air_broadcast_unit_ready        (OnAirBroadcast   *self,
+                                                 GstElement       *bin);
+/* It failed for @message (for people; NULL: its stream ended). TRUE when
+ * @bin was the source or the one being started. */
+gboolean     on_air_broadcast_unit_failed       (OnAirBroadcast   *self,
+                                                 GstElement       *bin,
+                                                 const char       *message);
+void         on_air_broadcast_notify_title      (OnAirBroadcast   *self);
+/* @error, from the source, as people read it: never a password. */
+char        *on_air_broadcast_describe_error    (OnAirBroadcast   *self,
+                                                 GError           *error);
 /* The last viewer of a kind left: hands freed memory back to the system. */
 void         on_air_broadcast_give_back_memory  (OnAirBroadcast   *self);
+
+/* on-air-reconnect.c: the source's life inside a running broadcast */
+gboolean     on_air_broadcast_try_first_source  (OnAirBroadcast   *self,
+                                                 GError          **error);
+/* The source failed for @message (for people; NULL: a switch): viewers
+ * get the slate, and the source is tried again. */
+void         on_air_broadcast_lose_source       (OnAirBroadcast   *self,
+                                                 const char       *message);
+/* The source's or the starting source's bin @object is in, or NULL. */
+GstElement  *on_air_broadcast_unit_of           (OnAirBroadcast   *self,
+                                                 GstObject        *object);
+void         on_air_broadcast_check_candidate   (OnAirBroadcast   *self,
+                                                 gint64            timeout_us);
+void         on_air_broadcast_drop_sources      (OnAirBroadcast   *self);
 
 /* on-air-branch.c: element chains hung off a stage tee */
 GstElement  *on_air_make_element                (const char       *factory,
@@ -192,8 +239,10 @@ void         on_air_stages_set_native           (OnAirBroadcast   *self,
                                                  OnAirFmt          native);
 
 /* on-air-source.c: the source kinds */
-gboolean     on_air_source_build                (OnAirBroadcast   *self,
+OnAirSourceUnit *on_air_source_unit_new         (OnAirBroadcast   *self,
+                                                 OnAirSourceSpec  *spec,
                                                  GError          **error);
+void         on_air_source_unit_free            (OnAirSourceUnit  *unit);
 
 /* on-air-frame-slot.c: the appsink slots */
 void         on_air_frame_slots_init            (OnAirBroadcast   *self);

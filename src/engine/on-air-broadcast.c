@@ -32,9 +32,11 @@
 #include "on-air-broadcast-private.h"
 #include "on-air-error.h"
 
-#define RETRY_SECONDS 5
 /* A live source that sends nothing for this long has failed. */
 #define STALL_SECONDS 5
+/* A source that has sent nothing this long after it was started has
+ * failed (rtspsrc gives up on a silent server after its own timeouts). */
+#define CONNECT_SECONDS 10
 
 G_DEFINE_FINAL_TYPE (OnAirBroadcast, on_air_broadcast, G_TYPE_OBJECT)
 
@@ -43,6 +45,7 @@ enum {
   PROP_STATE,
   PROP_DESCRIPTION,
   PROP_FPS,
+  PROP_TITLE,
   N_PROPS
 };
 
@@ -71,6 +74,14 @@ on_air_broadcast_set_description (OnAirBroadcast *self, const char *description)
   g_free (self->description);
   self->description = g_strdup (description);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DESCRIPTION]);
+  if (self->title == NULL)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TITLE]);
+}
+
+void
+on_air_broadcast_notify_title (OnAirBroadcast *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TITLE]);
 }
 
 static void
@@ -130,8 +141,8 @@ on_air_broadcast_give_back_memory (OnAirBroadcast *self)
 /* ---------------------------------------------------------------------- */
 /* error text and retries                                                 */
 
-static char *
-describe_error (OnAirBroadcast *self, GError *error)
+char *
+on_air_broadcast_describe_error (OnAirBroadcast *self, GError *error)
 {
   const char *kind = self->source_kind ? self->source_kind : "";
 
@@ -170,46 +181,6 @@ describe_error (OnAirBroadcast *self, GError *error)
   return g_strdup_printf (_("The video source stopped: %s"), error->message);
 }
 
-static void teardown_pipeline (OnAirBroadcast *self);
-static void fail_and_retry (OnAirBroadcast *self, const char *message, guint retry_ms);
-
-static gboolean
-retry_cb (gpointer user_data)
-{
-  OnAirBroadcast *self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  self->retry_source = 0;
-  self->retry_at = 0;
-  on_air_broadcast_set_state (self, ON_AIR_SOURCE_STATE_RECONNECTING);
-  if (!build_pipeline (self, &error))
-    {
-      g_autofree char *message = describe_error (self, error);
-
-      fail_and_retry (self, message, RETRY_SECONDS * 1000);
-    }
-  return G_SOURCE_REMOVE;
-}
-
-static void
-fail_and_retry (OnAirBroadcast *self, const char *message, guint retry_ms)
-{
-  g_debug ("%s; retrying in %u ms", message, retry_ms);
-  g_free (self->error_message);
-  self->error_message = g_strdup (message);
-  teardown_pipeline (self);
-  g_clear_handle_id (&self->retry_source, g_source_remove);
-  self->retry_at = g_get_monotonic_time () + retry_ms * (G_USEC_PER_SEC / 1000);
-  self->retry_source = on_air_broadcast_add_timeout (self, retry_ms, retry_cb);
-  on_air_broadcast_set_state (self, ON_AIR_SOURCE_STATE_FAILED);
-}
-
-void
-on_air_broadcast_fail (OnAirBroadcast *self, const char *message, guint retry_ms)
-{
-  fail_and_retry (self, message, retry_ms);
-}
-
 /* ---------------------------------------------------------------------- */
 /* bus                                                                    */
 
@@ -225,32 +196,35 @@ bus_cb (GstBus *bus, GstMessage *message, gpointer user_data)
         g_autoptr(GError) error = NULL;
         g_autofree char *debug = NULL;
         g_autofree char *text = NULL;
+        GstObject *from = GST_MESSAGE_SRC (message);
+        GstElement *unit;
         OnAirRtpTap *tap;
 
         gst_message_parse_error (message, &error, &debug);
-        g_debug ("Error from %s: %s (%s)", GST_OBJECT_NAME (GST_MESSAGE_SRC (message)),
-                 error->message, debug ? debug : "");
+        g_debug ("Error from %s: %s (%s)", GST_OBJECT_NAME (from), error->message, debug ? debug : "");
 
         /* One viewer's trouble ends that viewer, not the broadcast. */
-        tap = on_air_rtp_fanout_find_tap (self, GST_MESSAGE_SRC (message));
+        tap = on_air_rtp_fanout_find_tap (self, from);
         if (tap != NULL)
           {
             on_air_rtp_fanout_lose_tap (self, tap);
             return G_SOURCE_CONTINUE;
           }
-        text = describe_error (self, error);
-        fail_and_retry (self, text, RETRY_SECONDS * 1000);
-        return G_SOURCE_REMOVE; /* the watch went with the pipeline */
-      }
-
-    case GST_MESSAGE_EOS:
-      {
-        g_autoptr(GError) error = g_error_new_literal (ON_AIR_ERROR, ON_AIR_ERROR_SOURCE_FAILED,
-                                                       _("the stream ended"));
-        g_autofree char *text = describe_error (self, error);
-
-        fail_and_retry (self, text, RETRY_SECONDS * 1000);
-        return G_SOURCE_REMOVE;
+        /* A source that is gone already said all it had to say. */
+        if (!gst_object_has_as_ancestor (from, GST_OBJECT (self->pipeline)))
+          return G_SOURCE_CONTINUE;
+        text = on_air_broadcast_describe_error (self, error);
+        unit = on_air_broadcast_unit_of (self, from);
+        if (unit != NULL)
+          on_air_broadcast_unit_failed (self, unit, text);
+        else
+          {
+            /* Anything else between the source and the viewers: start the
+             * source over; the viewers stay. */
+            g_warning ("Error from %s: %s", GST_OBJECT_NAME (from), error->message);
+            on_air_broadcast_lose_source (self, text);
+          }
+        return G_SOURCE_CONTINUE;
       }
 
     case GST_MESSAGE_WARNING:
@@ -269,35 +243,16 @@ bus_cb (GstBus *bus, GstMessage *message, gpointer user_data)
 }
 
 /* ---------------------------------------------------------------------- */
-/* watchdog: the source's first buffer, its frame rate, a stall           */
-
-static gboolean
-first_buffer_on_main (gpointer user_data)
-{
-  OnAirBroadcast *self = user_data;
-
-  if (self->pipeline != NULL && !self->first_buffer_seen)
-    {
-      self->first_buffer_seen = TRUE;
-      g_clear_pointer (&self->error_message, g_free);
-      on_air_broadcast_set_state (self, ON_AIR_SOURCE_STATE_LIVE);
-    }
-  return G_SOURCE_REMOVE;
-}
+/* watchdog: the source's frame rate, a stall, a source that never starts */
 
 /* Streaming thread, on every stage tee's sink pad: counts the buffers for
- * the frame rate, and tells the main context when the source's own stage
- * got its first one. */
+ * the frame rate. */
 static GstPadProbeReturn
 count_buffers_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
   OnAirStage *stage = user_data;
-  OnAirBroadcast *self = g_object_get_data (G_OBJECT (pad), "on-air-broadcast");
 
   g_atomic_pointer_add (&stage->buffers, 1);
-  if (self != NULL && stage->fmt == (OnAirFmt) g_atomic_int_get (&self->streaming_native) &&
-      g_atomic_int_compare_and_exchange (&self->first_buffer_flag, 0, 1))
-    on_air_broadcast_run_on_main (self, first_buffer_on_main, g_object_ref (self), g_object_unref);
   return GST_PAD_PROBE_OK;
 }
 
@@ -308,13 +263,12 @@ watch_stages (OnAirBroadcast *self)
     {
       g_autoptr(GstPad) sink = on_air_stage_dup_sink (self, fmt);
 
-      g_object_set_data (G_OBJECT (sink), "on-air-broadcast", self);
       gst_pad_add_probe (sink, GST_PAD_PROBE_TYPE_BUFFER, count_buffers_probe, &self->stages[fmt], NULL);
     }
 }
 
 static void
-fail_stalled (OnAirBroadcast *self)
+lose_stalled (OnAirBroadcast *self)
 {
   g_autofree char *text = NULL;
 
@@ -323,7 +277,7 @@ fail_stalled (OnAirBroadcast *self)
                             on_air_source_spec_get_location (self->spec));
   else
     text = g_strdup_printf (_("“%s” stopped sending video"), self->description);
-  fail_and_retry (self, text, RETRY_SECONDS * 1000);
+  on_air_broadcast_lose_source (self, text);
 }
 
 static gboolean
@@ -332,23 +286,29 @@ fps_tick (gpointer user_data)
   OnAirBroadcast *self = user_data;
   gint64 now = g_get_monotonic_time ();
   gint64 count;
-  double fps;
 
-  if (self->native == ON_AIR_FMT_UNKNOWN)
-    return G_SOURCE_CONTINUE;
+  on_air_broadcast_check_candidate (self, CONNECT_SECONDS * G_USEC_PER_SEC);
+  /* The slate's frames are not the source's. */
+  if (self->source == NULL)
+    {
+      if (self->fps != 0)
+        set_fps (self, 0);
+      self->fps_last_time = 0;
+      self->last_progress = 0;
+      return G_SOURCE_CONTINUE;
+    }
   count = g_atomic_pointer_get (&self->stages[self->native].buffers);
   if (count != self->fps_last_count || self->last_progress == 0)
     self->last_progress = now;
-  else if (self->state == ON_AIR_SOURCE_STATE_LIVE &&
-           now - self->last_progress > STALL_SECONDS * G_USEC_PER_SEC)
+  else if (now - self->last_progress > STALL_SECONDS * G_USEC_PER_SEC)
     {
-      self->fps_source = 0;
-      fail_stalled (self);
-      return G_SOURCE_REMOVE;
+      lose_stalled (self);
+      return G_SOURCE_CONTINUE;
     }
   if (self->fps_last_time != 0 && now > self->fps_last_time)
     {
-      fps = (double) (count - self->fps_last_count) * G_USEC_PER_SEC / (now - self->fps_last_time);
+      double fps = (double) (count - self->fps_last_count) * G_USEC_PER_SEC / (now - self->fps_last_time);
+
       if (ABS (fps - self->fps) >= 0.05)
         set_fps (self, fps);
     }
@@ -366,7 +326,8 @@ teardown_pipeline (OnAirBroadcast *self)
   if (self->pipeline == NULL)
     return;
 
-  /* Outputs first: they let go of the stages they hold. */
+  on_air_broadcast_drop_sources (self);
+  /* Outputs next: they let go of the stages they hold. */
   on_air_rtp_fanout_lose_all (self);
   on_air_mjpeg_fanout_teardown (self);
   on_air_frame_slots_teardown (self);
@@ -380,14 +341,12 @@ teardown_pipeline (OnAirBroadcast *self)
   on_air_stages_clear (self);
   gst_clear_object (&self->pipeline);
   self->native = ON_AIR_FMT_UNKNOWN;
-  g_atomic_int_set (&self->streaming_native, ON_AIR_FMT_UNKNOWN);
-  self->first_buffer_seen = FALSE;
-  g_atomic_int_set (&self->first_buffer_flag, 0);
-  self->rtsp_linked = FALSE;
   if (self->fps != 0)
     set_fps (self, 0);
 }
 
+/* The pipeline lives as long as the broadcast: stages and outputs, and
+ * whichever source (or the slate) feeds them. */
 static gboolean
 build_pipeline (OnAirBroadcast *self, GError **error)
 {
@@ -397,30 +356,18 @@ build_pipeline (OnAirBroadcast *self, GError **error)
 
   self->pipeline = gst_object_ref_sink (gst_pipeline_new ("on-air"));
   self->native = ON_AIR_FMT_UNKNOWN;
-  g_atomic_int_set (&self->streaming_native, ON_AIR_FMT_UNKNOWN);
   on_air_stages_create (self);
   watch_stages (self);
 
-  if (!on_air_source_build (self, error))
-    return FALSE;
-
   bus = gst_element_get_bus (self->pipeline);
   self->bus_watch = gst_bus_add_watch (bus, bus_cb, self);
-
-  if (self->native != ON_AIR_FMT_UNKNOWN)
-    on_air_stages_set_native (self, self->native);
   on_air_frame_slots_build (self);
 
   self->fps_last_time = 0;
   self->last_progress = 0;
   self->fps_source = on_air_broadcast_add_timeout (self, 1000, fps_tick);
-
-  if (gst_element_set_state (self->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
-    {
-      /* The bus carries the reason; let bus_cb report it. */
-      g_debug ("Pipeline refused to play; waiting for the error message");
-    }
-  return TRUE;
+  gst_element_set_state (self->pipeline, GST_STATE_PLAYING);
+  return on_air_broadcast_try_first_source (self, error);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -431,7 +378,6 @@ on_air_broadcast_dispose (GObject *object)
 {
   OnAirBroadcast *self = ON_AIR_BROADCAST (object);
 
-  g_clear_handle_id (&self->retry_source, g_source_remove);
   teardown_pipeline (self);
   g_clear_handle_id (&self->trim_source, g_source_remove);
   g_clear_pointer (&self->latest_jpeg, g_bytes_unref);
@@ -450,6 +396,7 @@ on_air_broadcast_finalize (GObject *object)
   g_clear_pointer (&self->description, g_free);
   g_clear_pointer (&self->camera_without_jpeg, g_free);
   g_clear_pointer (&self->camera_id, g_free);
+  g_clear_pointer (&self->title, g_free);
   g_ptr_array_unref (self->groups);
   g_ptr_array_unref (self->taps);
   g_clear_pointer (&self->gop, on_air_gop_cache_free);
@@ -474,6 +421,9 @@ on_air_broadcast_get_property (GObject *object, guint prop_id, GValue *value, GP
       break;
     case PROP_FPS:
       g_value_set_double (value, self->fps);
+      break;
+    case PROP_TITLE:
+      g_value_set_string (value, on_air_broadcast_get_title (self));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -500,6 +450,10 @@ on_air_broadcast_class_init (OnAirBroadcastClass *klass)
   properties[PROP_FPS] =
     g_param_spec_double ("fps", NULL, NULL, 0, G_MAXDOUBLE, 0,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* What viewers see as the broadcast's name: never a camera's address. */
+  properties[PROP_TITLE] =
+    g_param_spec_string ("title", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   on_air_broadcast_signals[ON_AIR_BROADCAST_SIGNAL_JPEG_FRAME] =
@@ -518,7 +472,6 @@ on_air_broadcast_init (OnAirBroadcast *self)
 {
   self->context = g_main_context_ref_thread_default ();
   self->native = ON_AIR_FMT_UNKNOWN;
-  self->streaming_native = ON_AIR_FMT_UNKNOWN;
   self->groups = g_ptr_array_new ();
   self->taps = g_ptr_array_new ();
   self->gop = on_air_gop_cache_new ();
@@ -553,16 +506,9 @@ on_air_broadcast_start (OnAirBroadcast *self, GError **error)
   if (self->started)
     return TRUE;
 
-  /* A missing plugin or no camera at all is final; a camera that may be
-   * plugged in, and everything later, is retried. */
-  if (!build_pipeline (self, &local_error) &&
-      g_error_matches (local_error, ON_AIR_ERROR, ON_AIR_ERROR_CAMERA_GONE))
-    {
-      self->started = TRUE;
-      fail_and_retry (self, local_error->message, RETRY_SECONDS * 1000);
-      return TRUE;
-    }
-  if (local_error != NULL)
+  /* A missing plugin or no camera at all is final; everything later,
+   * a camera that may yet be plugged in too, is retried. */
+  if (!build_pipeline (self, &local_error))
     {
       teardown_pipeline (self);
       g_free (self->error_message);
@@ -572,7 +518,6 @@ on_air_broadcast_start (OnAirBroadcast *self, GError **error)
       return FALSE;
     }
   self->started = TRUE;
-  on_air_broadcast_set_state (self, ON_AIR_SOURCE_STATE_STARTING);
   return TRUE;
 }
 
@@ -581,8 +526,6 @@ on_air_broadcast_stop (OnAirBroadcast *self)
 {
   g_return_if_fail (ON_AIR_IS_BROADCAST (self));
 
-  g_clear_handle_id (&self->retry_source, g_source_remove);
-  self->retry_at = 0;
   teardown_pipeline (self);
   self->started = FALSE;
   on_air_broadcast_set_state (self, ON_AIR_SOURCE_STATE_STOPPED);
@@ -620,7 +563,9 @@ const char *
 on_air_broadcast_get_error_message (OnAirBroadcast *self)
 {
   g_return_val_if_fail (ON_AIR_IS_BROADCAST (self), NULL);
-  return self->state == ON_AIR_SOURCE_STATE_FAILED ? self->error_message : NULL;
+  /* Still why while the next try runs. */
+  return self->state == ON_AIR_SOURCE_STATE_FAILED ||
+         self->state == ON_AIR_SOURCE_STATE_RECONNECTING ? self->error_message : NULL;
 }
 
 guint
@@ -660,7 +605,9 @@ on_air_broadcast_get_resolution (OnAirBroadcast *self, int *width, int *height)
 
   if (self->pipeline == NULL || self->native == ON_AIR_FMT_UNKNOWN)
     return FALSE;
-  pad = on_air_stage_dup_sink (self, self->native);
+  /* The source's own pad has its format before the stage does. */
+  pad = self->source != NULL ? gst_object_ref (self->source->ghost)
+                             : on_air_stage_dup_sink (self, self->native);
   caps = gst_pad_get_current_caps (pad);
   if (caps == NULL || gst_caps_get_size (caps) == 0)
     return FALSE;

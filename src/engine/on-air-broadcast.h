@@ -33,11 +33,20 @@ gboolean          on_air_broadcast_start               (OnAirBroadcast  *self,
 void              on_air_broadcast_stop                (OnAirBroadcast  *self);
 
 OnAirSourceSpec  *on_air_broadcast_get_spec            (OnAirBroadcast  *self);
+/* Switches to @spec. While started, viewers keep their connections and
+ * see the slate until the new source sends its first picture. */
+void              on_air_broadcast_set_source          (OnAirBroadcast  *self,
+                                                        OnAirSourceSpec *spec);
+/* The name viewers see (the page, the slate); NULL: the description. */
+void              on_air_broadcast_set_title           (OnAirBroadcast  *self,
+                                                        const char      *title);
+const char       *on_air_broadcast_get_title           (OnAirBroadcast  *self);
 OnAirSourceState  on_air_broadcast_get_state           (OnAirBroadcast  *self);
 const char       *on_air_source_state_to_string        (OnAirSourceState state);
 /* Safe to show: never contains credentials. NULL unless failed. */
 const char       *on_air_broadcast_get_error_message   (OnAirBroadcast  *self);
-/* Seconds until the next retry while failed, else 0. */
+/* Seconds until the next try while failed, else 0. Tries come at once,
+ * then after 1, 2, 4 … up to 30 s; a success starts over. */
 guint             on_air_broadcast_get_retry_seconds   (OnAirBroadcast  *self);
 /* What is being shown, e.g. "Integrated Camera" or the RTSP location. */
 const char       *on_air_broadcast_get_description     (OnAirBroadcast  *self);

@@ -92,6 +92,8 @@ _on_air_server_serve_status (OnAirServer       *self,
   _on_air_server_refresh_webrtc_counters (self);
 
   json_builder_begin_object (builder);
+  /* What the page calls the broadcast: never the camera's address. */
+  add_string (builder, "title", on_air_broadcast_get_title (self->broadcast));
   json_builder_set_member_name (builder, "source");
   add_source_json (builder, self->broadcast);
 

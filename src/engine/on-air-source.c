@@ -1,11 +1,17 @@
 /* on-air-source.c
  *
- * The three source kinds: a local camera (V4L2 or PipeWire), an RTSP
- * camera, and the test pattern. Each links into the stage tee of the
- * format it delivers, its native format. A camera and the test pattern
- * know that format when they are built; an RTSP camera only once rtspsrc
- * exposes its video pad, on a streaming thread, so the stages learn it on
- * the main context then.
+ * The source kinds: a local camera (V4L2 or PipeWire), an RTSP camera and
+ * the test pattern. Each is built as a source unit: a bin of its own in the
+ * broadcast's pipeline whose ghost pad "src" carries its native format.
+ * A new unit is held at that pad (not yet linked) until its first usable
+ * buffer (H.264: a keyframe); only then does the broadcast link it to the
+ * stage of its format, in place of the slate or of the source before it.
+ * So a source that fails to start, or a reconnect in progress, never
+ * disturbs what viewers are being sent.
+ *
+ * A camera and the test pattern know their format when they are built; an
+ * RTSP camera only once rtspsrc exposes its video pad, on a streaming
+ * thread.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -23,77 +29,154 @@
 
 #define SOURCE_WIDTH ON_AIR_CAMERA_MAX_WIDTH
 #define SOURCE_HEIGHT ON_AIR_CAMERA_MAX_HEIGHT
+/* How many undecodable JPEGs in a row mean the camera's JPEG mode is
+ * broken, not a glitch: a third of a second. */
+#define BAD_JPEGS_IN_A_ROW 10
 
 /* ---------------------------------------------------------------------- */
-/* RTSP                                                                   */
+/* the unit                                                               */
 
+/* Main context, from a streaming thread: something about the unit whose
+ * bin this is. Stale when the unit has gone since. */
 typedef struct
 {
   OnAirBroadcast *self;
-  GstElement     *pipeline;  /* the one whose source said it */
-  OnAirFmt        native;
-} NativeKnown;
+  GstElement     *bin;
+} UnitEvent;
 
-/* Outputs asked for before now (the window's preview, an early MJPEG
- * viewer) got no producer yet: the stages build them now. An answer from
- * a pipeline torn down since is stale. */
-static gboolean
-native_known_on_main (gpointer user_data)
+static UnitEvent *
+unit_event_new (OnAirSourceUnit *unit)
 {
-  NativeKnown *known = user_data;
+  UnitEvent *event = g_new0 (UnitEvent, 1);
 
-  if (known->self->pipeline == known->pipeline && known->self->native == ON_AIR_FMT_UNKNOWN)
-    on_air_stages_set_native (known->self, known->native);
+  event->self = g_object_ref (unit->self);
+  event->bin = gst_object_ref (unit->bin);
+  return event;
+}
+
+static void
+unit_event_free (gpointer data)
+{
+  UnitEvent *event = data;
+
+  g_object_unref (event->self);
+  gst_object_unref (event->bin);
+  g_free (event);
+}
+
+static gboolean
+ready_on_main (gpointer data)
+{
+  UnitEvent *event = data;
+
+  on_air_broadcast_unit_ready (event->self, event->bin);
   return G_SOURCE_REMOVE;
 }
 
-static void
-native_known_free (gpointer user_data)
+static gboolean
+ended_on_main (gpointer data)
 {
-  NativeKnown *known = user_data;
+  UnitEvent *event = data;
 
-  g_object_unref (known->self);
-  gst_object_unref (known->pipeline);
-  g_free (known);
+  on_air_broadcast_unit_failed (event->self, event->bin, NULL);
+  return G_SOURCE_REMOVE;
 }
 
-/* Streaming thread: the first-buffer probe learns the format at once, the
- * stages on the main context. */
-static void
-announce_native (OnAirBroadcast *self, OnAirFmt native)
+/* Streaming thread: holds the unit's first usable buffer (and the stream
+ * behind it) until the broadcast has linked the unit into its stage. */
+static GstPadProbeReturn
+hold_until_linked_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
-  NativeKnown *known = g_new0 (NativeKnown, 1);
+  OnAirSourceUnit *unit = user_data;
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
 
-  g_atomic_int_set (&self->streaming_native, native);
-  known->self = g_object_ref (self);
-  known->pipeline = gst_object_ref (self->pipeline);
-  known->native = native;
-  on_air_broadcast_run_on_main (self, native_known_on_main, known, native_known_free);
+  /* Viewers' decoders start at a keyframe, never in the middle of a GOP. */
+  if (g_atomic_int_get (&unit->native) == ON_AIR_FMT_H264 &&
+      GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT))
+    return GST_PAD_PROBE_DROP;
+  if (g_atomic_int_compare_and_exchange (&unit->ready, 0, 1))
+    on_air_broadcast_run_on_main (unit->self, ready_on_main, unit_event_new (unit), unit_event_free);
+  return GST_PAD_PROBE_OK;
 }
+
+/* Streaming thread: the end of a source's stream ends the source, not the
+ * viewers' streams, so EOS never reaches a stage. */
+static GstPadProbeReturn
+stop_eos_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  OnAirSourceUnit *unit = user_data;
+
+  if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) != GST_EVENT_EOS)
+    return GST_PAD_PROBE_OK;
+  on_air_broadcast_run_on_main (unit->self, ended_on_main, unit_event_new (unit), unit_event_free);
+  return GST_PAD_PROBE_DROP;
+}
+
+static OnAirSourceUnit *
+unit_new (OnAirBroadcast *self, const char *kind)
+{
+  OnAirSourceUnit *unit = g_new0 (OnAirSourceUnit, 1);
+  GstPadTemplate *templ = gst_pad_template_new ("src", GST_PAD_SRC, GST_PAD_ALWAYS, gst_caps_new_any ());
+
+  unit->self = self;
+  unit->kind = kind;
+  unit->native = ON_AIR_FMT_UNKNOWN;
+  unit->bin = gst_object_ref_sink (gst_bin_new (kind));
+  unit->ghost = gst_ghost_pad_new_no_target_from_template ("src", templ);
+  gst_object_unref (templ);
+  gst_element_add_pad (unit->bin, unit->ghost);
+  unit->hold_probe = gst_pad_add_probe (unit->ghost, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BLOCK,
+                                        hold_until_linked_probe, unit, NULL);
+  gst_pad_add_probe (unit->ghost, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, stop_eos_probe, unit, NULL);
+  unit->started = g_get_monotonic_time ();
+  return unit;
+}
+
+/* Streaming or main thread: @pad, inside the unit, is what it sends. */
+static void
+unit_set_output (OnAirSourceUnit *unit, GstPad *pad, OnAirFmt native)
+{
+  g_atomic_int_set (&unit->native, native);
+  gst_ghost_pad_set_target (GST_GHOST_PAD (unit->ghost), pad);
+}
+
+void
+on_air_source_unit_free (OnAirSourceUnit *unit)
+{
+  gst_element_set_locked_state (unit->bin, TRUE);
+  gst_element_set_state (unit->bin, GST_STATE_NULL);
+  if (GST_OBJECT_PARENT (unit->bin) != NULL)
+    gst_bin_remove (GST_BIN (GST_OBJECT_PARENT (unit->bin)), unit->bin);
+  gst_object_unref (unit->bin);
+  g_free (unit);
+}
+
+/* ---------------------------------------------------------------------- */
+/* RTSP                                                                   */
 
 /* decodebin's output for RTSP codecs other than H.264. */
 static void
 on_decodebin_pad_added (GstElement *decodebin, GstPad *pad, gpointer user_data)
 {
-  OnAirBroadcast *self = user_data;
+  OnAirSourceUnit *unit = user_data;
   g_autoptr(GstCaps) caps = gst_pad_get_current_caps (pad);
   g_autoptr(GstPad) convert_sink = NULL;
   g_autoptr(GstPad) convert_src = NULL;
-  g_autoptr(GstPad) target = NULL;
   GstElement *convert;
 
   if (caps == NULL || !g_str_has_prefix (gst_structure_get_name (gst_caps_get_structure (caps, 0)), "video/"))
     return;
-
-  target = on_air_stage_dup_sink (self, ON_AIR_FMT_RAW);
-  if (gst_pad_is_linked (target))
-    return;
+  if (gst_ghost_pad_get_target (GST_GHOST_PAD (unit->ghost)) != NULL)
+    {
+      gst_object_unref (gst_ghost_pad_get_target (GST_GHOST_PAD (unit->ghost)));
+      return;
+    }
 
   convert = gst_element_factory_make ("videoconvert", NULL);
-  gst_bin_add (GST_BIN (self->pipeline), convert);
+  gst_bin_add (GST_BIN (unit->bin), convert);
   convert_sink = gst_element_get_static_pad (convert, "sink");
   convert_src = gst_element_get_static_pad (convert, "src");
-  gst_pad_link (convert_src, target);
+  unit_set_output (unit, convert_src, ON_AIR_FMT_RAW);
   gst_element_sync_state_with_parent (convert);
   gst_pad_link (pad, convert_sink);
 }
@@ -101,22 +184,21 @@ on_decodebin_pad_added (GstElement *decodebin, GstPad *pad, gpointer user_data)
 /* Audio or a second video stream: drained so rtspsrc never sees
  * not-linked. */
 static void
-drain_pad (OnAirBroadcast *self, GstPad *pad)
+drain_pad (OnAirSourceUnit *unit, GstPad *pad)
 {
   GstElement *sink = gst_element_factory_make ("fakesink", NULL);
   g_autoptr(GstPad) sink_pad = gst_element_get_static_pad (sink, "sink");
 
   g_object_set (sink, "async", FALSE, "sync", FALSE, NULL);
-  gst_bin_add (GST_BIN (self->pipeline), sink);
+  gst_bin_add (GST_BIN (unit->bin), sink);
   gst_element_sync_state_with_parent (sink);
   gst_pad_link (pad, sink_pad);
 }
 
-/* The elements between rtspsrc's video pad and a stage: H.264 is only
- * depayloaded and parsed, anything else is decoded. Returns the native
- * format they deliver. */
-static OnAirFmt
-make_rtsp_chain (OnAirBroadcast *self, const char *encoding, GPtrArray *chain)
+/* The elements between rtspsrc's video pad and the unit's output: H.264 is
+ * only depayloaded and parsed, anything else is decoded. */
+static void
+make_rtsp_chain (OnAirSourceUnit *unit, const char *encoding, GPtrArray *chain)
 {
   if (g_strcmp0 (encoding, "H264") == 0)
     {
@@ -126,15 +208,13 @@ make_rtsp_chain (OnAirBroadcast *self, const char *encoding, GPtrArray *chain)
       g_ptr_array_add (chain, gst_element_factory_make ("rtph264depay", NULL));
       g_ptr_array_add (chain, parse);
       g_ptr_array_add (chain, on_air_make_capsfilter ("video/x-h264,stream-format=byte-stream,alignment=au"));
-      return ON_AIR_FMT_H264;
     }
   else
     {
       GstElement *decodebin = gst_element_factory_make ("decodebin", NULL);
 
-      g_signal_connect_object (decodebin, "pad-added", G_CALLBACK (on_decodebin_pad_added), self, 0);
+      g_signal_connect (decodebin, "pad-added", G_CALLBACK (on_decodebin_pad_added), unit);
       g_ptr_array_add (chain, decodebin);
-      return ON_AIR_FMT_RAW;
     }
 }
 
@@ -142,55 +222,50 @@ make_rtsp_chain (OnAirBroadcast *self, const char *encoding, GPtrArray *chain)
 static void
 on_rtsp_pad_added (GstElement *rtspsrc, GstPad *pad, gpointer user_data)
 {
-  OnAirBroadcast *self = user_data;
+  OnAirSourceUnit *unit = user_data;
   g_autoptr(GstCaps) caps = gst_pad_query_caps (pad, NULL);
   GstStructure *s = gst_caps_get_structure (caps, 0);
   const char *media = gst_structure_get_string (s, "media");
   const char *encoding = gst_structure_get_string (s, "encoding-name");
-  GstBin *bin = GST_BIN (self->pipeline);
+  GstBin *bin = GST_BIN (unit->bin);
   g_autoptr(GPtrArray) chain = g_ptr_array_new ();
   g_autoptr(GstPad) first_sink = NULL;
   gboolean claim;
-  OnAirFmt native;
 
-  GST_OBJECT_LOCK (self->pipeline);
-  claim = g_strcmp0 (media, "video") == 0 && !self->rtsp_linked;
+  GST_OBJECT_LOCK (unit->bin);
+  claim = g_strcmp0 (media, "video") == 0 && !unit->rtsp_linked;
   if (claim)
-    self->rtsp_linked = TRUE;
-  GST_OBJECT_UNLOCK (self->pipeline);
+    unit->rtsp_linked = TRUE;
+  GST_OBJECT_UNLOCK (unit->bin);
 
   if (!claim)
     {
-      drain_pad (self, pad);
+      drain_pad (unit, pad);
       return;
     }
 
-  native = make_rtsp_chain (self, encoding, chain);
+  make_rtsp_chain (unit, encoding, chain);
   for (guint i = 0; i < chain->len; i++)
     gst_bin_add (bin, g_ptr_array_index (chain, i));
   for (guint i = 0; i + 1 < chain->len; i++)
     gst_element_link (g_ptr_array_index (chain, i), g_ptr_array_index (chain, i + 1));
-  if (native == ON_AIR_FMT_H264)
+  if (g_strcmp0 (encoding, "H264") == 0)
     {
       g_autoptr(GstPad) last_src = gst_element_get_static_pad (g_ptr_array_index (chain, chain->len - 1), "src");
-      g_autoptr(GstPad) target = on_air_stage_dup_sink (self, ON_AIR_FMT_H264);
 
-      gst_pad_add_probe (last_src, GST_PAD_PROBE_TYPE_BUFFER, on_air_gop_cache_push_probe, self->gop, NULL);
-      gst_pad_link (last_src, target);
+      gst_pad_add_probe (last_src, GST_PAD_PROBE_TYPE_BUFFER, on_air_gop_cache_push_probe, unit->self->gop, NULL);
+      unit_set_output (unit, last_src, ON_AIR_FMT_H264);
     }
   for (guint i = chain->len; i > 0; i--)
     gst_element_sync_state_with_parent (g_ptr_array_index (chain, i - 1));
 
   first_sink = gst_element_get_static_pad (g_ptr_array_index (chain, 0), "sink");
   gst_pad_link (pad, first_sink);
-
-  announce_native (self, native);
 }
 
 static gboolean
-build_rtsp_source (OnAirBroadcast *self, GError **error)
+build_rtsp_source (OnAirSourceUnit *unit, OnAirSourceSpec *spec, GError **error)
 {
-  OnAirSourceSpec *spec = self->spec;
   GstElement *src = on_air_make_element ("rtspsrc", error);
 
   if (src == NULL)
@@ -207,10 +282,9 @@ build_rtsp_source (OnAirBroadcast *self, GError **error)
     g_object_set (src, "user-id", on_air_source_spec_get_user (spec), NULL);
   if (on_air_source_spec_get_password (spec) != NULL)
     g_object_set (src, "user-pw", on_air_source_spec_get_password (spec), NULL);
-  g_signal_connect_object (src, "pad-added", G_CALLBACK (on_rtsp_pad_added), self, 0);
-  gst_bin_add (GST_BIN (self->pipeline), src);
-  self->source_kind = "rtsp";
-  on_air_broadcast_set_description (self, on_air_source_spec_get_description (spec));
+  g_signal_connect (src, "pad-added", G_CALLBACK (on_rtsp_pad_added), unit);
+  gst_bin_add (GST_BIN (unit->bin), src);
+  on_air_broadcast_set_description (unit->self, on_air_source_spec_get_description (spec));
   return TRUE;
 }
 
@@ -218,13 +292,12 @@ build_rtsp_source (OnAirBroadcast *self, GError **error)
 /* test pattern                                                           */
 
 static gboolean
-build_test_source (OnAirBroadcast *self, GError **error)
+build_test_source (OnAirSourceUnit *unit, GError **error)
 {
   GstElement *src = on_air_make_element ("videotestsrc", error);
   GstElement *filter;
   g_autofree char *caps = NULL;
   g_autoptr(GstPad) filter_src = NULL;
-  g_autoptr(GstPad) target = NULL;
 
   if (src == NULL)
     return FALSE;
@@ -234,41 +307,34 @@ build_test_source (OnAirBroadcast *self, GError **error)
                           "pixel-aspect-ratio=1/1",
                           SOURCE_WIDTH, SOURCE_HEIGHT, ON_AIR_SOURCE_FPS);
   filter = on_air_make_capsfilter (caps);
-  gst_bin_add_many (GST_BIN (self->pipeline), src, filter, NULL);
+  gst_bin_add_many (GST_BIN (unit->bin), src, filter, NULL);
   gst_element_link (src, filter);
   filter_src = gst_element_get_static_pad (filter, "src");
-  target = on_air_stage_dup_sink (self, ON_AIR_FMT_RAW);
-  gst_pad_link (filter_src, target);
   /* The capture time as a row of blocks: anyone can measure latency. */
   on_air_stamp_pad (filter_src);
-
-  self->native = ON_AIR_FMT_RAW;
-  self->source_kind = "test";
-  on_air_broadcast_set_description (self, _("Test pattern"));
+  unit_set_output (unit, filter_src, ON_AIR_FMT_RAW);
+  on_air_broadcast_set_description (unit->self, _("Test pattern"));
   return TRUE;
 }
 
 /* ---------------------------------------------------------------------- */
 /* camera                                                                 */
 
-/* How many undecodable JPEGs in a row mean the camera's JPEG mode is
- * broken, not a glitch: a third of a second. */
-#define BAD_JPEGS_IN_A_ROW 10
-
 static gboolean
-jpeg_broken_on_main (gpointer user_data)
+jpeg_broken_on_main (gpointer data)
 {
-  OnAirBroadcast *self = user_data;
+  UnitEvent *event = data;
+  OnAirBroadcast *self = event->self;
   g_autofree char *text = NULL;
 
-  if (self->pipeline == NULL)
-    return G_SOURCE_REMOVE;
-  g_free (self->camera_without_jpeg);
-  self->camera_without_jpeg = g_strdup (self->camera_id);
   text = g_strdup_printf (_("The camera “%s” sends pictures that cannot be decoded; "
                             "trying its uncompressed mode"),
                           self->description ? self->description : "");
-  on_air_broadcast_fail (self, text, 0);
+  if (on_air_broadcast_unit_failed (self, event->bin, text))
+    {
+      g_free (self->camera_without_jpeg);
+      self->camera_without_jpeg = g_strdup (self->camera_id);
+    }
   return G_SOURCE_REMOVE;
 }
 
@@ -277,7 +343,7 @@ jpeg_broken_on_main (gpointer user_data)
 static GstPadProbeReturn
 check_jpeg_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
-  OnAirBroadcast *self = user_data;
+  OnAirSourceUnit *unit = user_data;
   GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
   GstMapInfo map;
   gboolean whole = FALSE;
@@ -289,11 +355,11 @@ check_jpeg_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
     }
   if (whole)
     {
-      g_atomic_int_set (&self->bad_jpegs, 0);
+      g_atomic_int_set (&unit->bad_jpegs, 0);
       return GST_PAD_PROBE_OK;
     }
-  if (g_atomic_int_add (&self->bad_jpegs, 1) + 1 == BAD_JPEGS_IN_A_ROW)
-    on_air_broadcast_run_on_main (self, jpeg_broken_on_main, g_object_ref (self), g_object_unref);
+  if (g_atomic_int_add (&unit->bad_jpegs, 1) + 1 == BAD_JPEGS_IN_A_ROW)
+    on_air_broadcast_run_on_main (unit->self, jpeg_broken_on_main, unit_event_new (unit), unit_event_free);
   return GST_PAD_PROBE_DROP;
 }
 
@@ -320,12 +386,19 @@ open_camera (OnAirBroadcast *self, const char *id, GstCaps **device_caps, GError
       g_set_error_literal (error, ON_AIR_ERROR, ON_AIR_ERROR_NO_CAMERA, _("No camera was found"));
       return NULL;
     }
+  if (self->ever_live && self->description != NULL &&
+      (!g_str_has_prefix (id, "/dev/") || !g_file_test (id, G_FILE_TEST_EXISTS)))
+    {
+      g_set_error (error, ON_AIR_ERROR, ON_AIR_ERROR_CAMERA_GONE,
+                   _("The camera “%s” was disconnected"), self->description);
+      return NULL;
+    }
   if (!g_str_has_prefix (id, "/dev/"))
     {
-      /* A PipeWire camera that is gone: its id means nothing to people. */
-      g_set_error (error, ON_AIR_ERROR, ON_AIR_ERROR_CAMERA_GONE,
-                   _("The camera “%s” is not connected"),
-                   self->description ? self->description : _("Camera"));
+      /* A PipeWire camera that is not there: its id means nothing to
+       * people. */
+      g_set_error_literal (error, ON_AIR_ERROR, ON_AIR_ERROR_CAMERA_GONE,
+                           _("The camera is not connected"));
       return NULL;
     }
   src = on_air_make_element ("v4l2src", error);
@@ -355,19 +428,17 @@ without_jpeg (GstCaps *caps)
 }
 
 static gboolean
-build_camera_source (OnAirBroadcast *self, GError **error)
+build_camera_source (OnAirSourceUnit *unit, OnAirSourceSpec *spec, GError **error)
 {
-  const char *id = on_air_source_spec_get_device (self->spec);
+  OnAirBroadcast *self = unit->self;
   g_autoptr(GstCaps) device_caps = NULL;
   g_autoptr(GstCaps) caps = NULL;
   g_autoptr(GstPad) filter_src = NULL;
-  g_autoptr(GstPad) target = NULL;
   GstElement *src;
   GstElement *filter;
   gboolean is_jpeg;
-  OnAirFmt native;
 
-  src = open_camera (self, id, &device_caps, error);
+  src = open_camera (self, on_air_source_spec_get_device (spec), &device_caps, error);
   if (src == NULL)
     return FALSE;
 
@@ -380,10 +451,9 @@ build_camera_source (OnAirBroadcast *self, GError **error)
       device_caps = raw;
     }
   caps = on_air_camera_choose_caps (device_caps, &is_jpeg);
-  native = is_jpeg ? ON_AIR_FMT_JPEG : ON_AIR_FMT_RAW;
   filter = gst_element_factory_make ("capsfilter", NULL);
   g_object_set (filter, "caps", caps, NULL);
-  gst_bin_add_many (GST_BIN (self->pipeline), src, filter, NULL);
+  gst_bin_add_many (GST_BIN (unit->bin), src, filter, NULL);
   if (!gst_element_link (src, filter))
     {
       g_set_error (error, ON_AIR_ERROR, ON_AIR_ERROR_SOURCE_FAILED,
@@ -391,49 +461,56 @@ build_camera_source (OnAirBroadcast *self, GError **error)
       return FALSE;
     }
   filter_src = gst_element_get_static_pad (filter, "src");
-  if (native == ON_AIR_FMT_JPEG)
-    {
-      g_atomic_int_set (&self->bad_jpegs, 0);
-      gst_pad_add_probe (filter_src, GST_PAD_PROBE_TYPE_BUFFER, check_jpeg_probe, self, NULL);
-    }
-  target = on_air_stage_dup_sink (self, native);
-  gst_pad_link (filter_src, target);
-
-  self->native = native;
-  self->source_kind = "camera";
+  if (is_jpeg)
+    gst_pad_add_probe (filter_src, GST_PAD_PROBE_TYPE_BUFFER, check_jpeg_probe, unit, NULL);
+  unit_set_output (unit, filter_src, is_jpeg ? ON_AIR_FMT_JPEG : ON_AIR_FMT_RAW);
   return TRUE;
 }
 
 /* ---------------------------------------------------------------------- */
 /* the source the spec asks for                                           */
 
-/* Adds the source the spec asks for to the pipeline, linked into its
- * stage (an RTSP camera links later). A missing plugin or camera fails. */
-gboolean
-on_air_source_build (OnAirBroadcast *self, GError **error)
+static const char *
+kind_of (OnAirSourceSpec *spec, gboolean have_camera)
 {
-  switch (on_air_source_spec_get_kind (self->spec))
+  switch (on_air_source_spec_get_kind (spec))
     {
-    case ON_AIR_SOURCE_TEST:
-      return build_test_source (self, error);
-    case ON_AIR_SOURCE_RTSP:
-      return build_rtsp_source (self, error);
+    case ON_AIR_SOURCE_TEST: return "test";
+    case ON_AIR_SOURCE_RTSP: return "rtsp";
+    case ON_AIR_SOURCE_AUTO: return have_camera ? "camera" : "test";
     case ON_AIR_SOURCE_CAMERA:
-      return build_camera_source (self, error);
-    case ON_AIR_SOURCE_AUTO:
-      {
-        g_autoptr(GError) camera_error = NULL;
-
-        if (build_camera_source (self, &camera_error))
-          return TRUE;
-        /* No camera at all: nothing was added, show the test pattern. */
-        if (g_error_matches (camera_error, ON_AIR_ERROR, ON_AIR_ERROR_NO_CAMERA))
-          return build_test_source (self, error);
-        g_propagate_error (error, g_steal_pointer (&camera_error));
-        return FALSE;
-      }
-    default:
-      g_assert_not_reached ();
+    default: return "camera";
     }
-  return FALSE;
+}
+
+static gboolean
+build_unit (OnAirSourceUnit *unit, OnAirSourceSpec *spec, GError **error)
+{
+  if (g_str_equal (unit->kind, "test"))
+    return build_test_source (unit, error);
+  if (g_str_equal (unit->kind, "rtsp"))
+    return build_rtsp_source (unit, spec, error);
+  return build_camera_source (unit, spec, error);
+}
+
+/* A unit for what @spec asks for, in the pipeline and starting, its output
+ * held until its first buffer. An "auto" source without any camera is the
+ * test pattern. NULL with @error when it cannot be built (a missing plugin
+ * or camera). */
+OnAirSourceUnit *
+on_air_source_unit_new (OnAirBroadcast *self, OnAirSourceSpec *spec, GError **error)
+{
+  gboolean auto_camera = on_air_source_spec_get_kind (spec) == ON_AIR_SOURCE_AUTO;
+  g_autoptr(GstDevice) camera = auto_camera ? on_air_camera_find (NULL) : NULL;
+  OnAirSourceUnit *unit = unit_new (self, kind_of (spec, camera != NULL));
+
+  if (!build_unit (unit, spec, error))
+    {
+      on_air_source_unit_free (unit);
+      return NULL;
+    }
+  self->source_kind = unit->kind;
+  gst_bin_add (GST_BIN (self->pipeline), unit->bin);
+  gst_element_sync_state_with_parent (unit->bin);
+  return unit;
 }

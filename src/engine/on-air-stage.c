@@ -261,13 +261,37 @@ on_air_stage_release (OnAirBroadcast *self, OnAirFmt fmt)
     }
 }
 
-/* Main context: the source's own format is known, so producers for the
- * stages that already have users can be built. */
+/* What feeds @fmt's producer while the source sends @native: nothing for
+ * the native stage itself, the native stage for raw video, raw video for
+ * the encoders. */
+static OnAirFmt
+producer_input (OnAirFmt fmt, OnAirFmt native)
+{
+  if (fmt == native)
+    return ON_AIR_FMT_UNKNOWN;
+  return fmt == ON_AIR_FMT_RAW ? native : ON_AIR_FMT_RAW;
+}
+
+/* Main context: the source's own format is known, or has changed (a new
+ * source, the slate). Producers made for another format go first, so the
+ * tee they fed is free for the source; then every stage in use that the
+ * source does not feed gets its producer. */
 void
 on_air_stages_set_native (OnAirBroadcast *self, OnAirFmt native)
 {
   self->native = native;
-  g_atomic_int_set (&self->streaming_native, native);
+  for (OnAirFmt fmt = 0; fmt < ON_AIR_N_FMT; fmt++)
+    {
+      OnAirStage *stage = &self->stages[fmt];
+
+      if (stage->producer != NULL && stage->producer->input != producer_input (fmt, native))
+        {
+          OnAirBranch *producer = g_steal_pointer (&stage->producer);
+
+          g_debug ("Stopped %s → %s", fmt_names[producer->input], fmt_names[fmt]);
+          on_air_branch_free (self, producer);
+        }
+    }
   for (OnAirFmt fmt = 0; fmt < ON_AIR_N_FMT; fmt++)
     if (self->stages[fmt].users > 0 && fmt != native && self->stages[fmt].producer == NULL)
       build_producer (self, fmt);
