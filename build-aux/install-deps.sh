@@ -12,6 +12,8 @@ packages=(
   # run: source, encoders, WebRTC
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-nice gstreamer1.0-tools
+  # textoverlay (pango) for the slate viewers see while the camera is offline
+  gstreamer1.0-x
   # tests: RTSP camera fixture, validators, X server, QR decoder, browser
   libgstrtspserver-1.0-dev desktop-file-utils appstream-util xvfb xauth zbar-tools
   chromium curl

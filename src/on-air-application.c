@@ -85,6 +85,16 @@ stop_broadcast_activated (GSimpleAction *action, GVariant *parameter, gpointer u
     on_air_window_stop_broadcast (ON_AIR_WINDOW (window));
 }
 
+/* gapplication action io.github.onair.OnAir source "'rtsp://…'" */
+static void
+source_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  OnAirApplication *self = user_data;
+  OnAirWindow *window = ensure_window (self);
+
+  on_air_window_choose_source (window, g_variant_get_string (parameter, NULL));
+}
+
 static void
 quit_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
@@ -128,6 +138,7 @@ on_quit_signal (gpointer user_data)
 static const GActionEntry app_actions[] = {
   { "start-broadcast", start_broadcast_activated },
   { "stop-broadcast", stop_broadcast_activated },
+  { "source", source_activated, "s" },
   { "quit", quit_activated },
   { "about", about_activated },
 };

@@ -51,6 +51,49 @@ on_state_changed (OnAirBroadcast *broadcast, GParamSpec *pspec, gpointer user_da
     }
 }
 
+/* The token the command line asks for; FALSE (said on stderr) when it
+ * is not a valid one. */
+static gboolean
+choose_token (const OnAirOptions *options, char **token)
+{
+  if (options->no_token)
+    *token = NULL;
+  else if (options->token != NULL)
+    {
+      if (!on_air_token_is_valid (options->token))
+        {
+          g_printerr ("onair: a token needs 16 to 256 characters from A–Z, a–z, 0–9, '-', '_', '.', '~'\n");
+          return FALSE;
+        }
+      *token = g_strdup (options->token);
+    }
+  else
+    *token = on_air_token_generate ();
+  return TRUE;
+}
+
+/* The viewer link for each address viewers can reach, on stdout. */
+static void
+print_urls (const OnAirOptions *options, OnAirBroadcast *broadcast, guint port, const char *token)
+{
+  g_auto(GStrv) addresses = NULL;
+
+  if (options->bind != NULL && !g_str_equal (options->bind, "0.0.0.0") && !g_str_equal (options->bind, "::"))
+    addresses = g_strdupv ((char *[]) { options->bind, NULL });
+  else
+    addresses = on_air_lan_addresses ();
+
+  g_printerr ("onair: serving %s on port %u%s\n",
+              on_air_broadcast_get_description (broadcast), port,
+              token ? "" : " to anyone on the network (no token)");
+  for (guint i = 0; addresses[i] != NULL; i++)
+    {
+      g_autofree char *url = on_air_lan_viewer_url (addresses[i], port, token);
+      g_print ("%s\n", url);
+    }
+  fflush (stdout);
+}
+
 int
 on_air_headless_run (const OnAirOptions *options)
 {
@@ -60,7 +103,6 @@ on_air_headless_run (const OnAirOptions *options)
   g_autoptr(OnAirServer) server = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   g_autofree char *token = NULL;
-  g_auto(GStrv) addresses = NULL;
   guint port;
 
   spec = on_air_source_spec_parse (options->source, &error);
@@ -70,19 +112,8 @@ on_air_headless_run (const OnAirOptions *options)
       return 2;
     }
 
-  if (options->no_token)
-    token = NULL;
-  else if (options->token != NULL)
-    {
-      if (!on_air_token_is_valid (options->token))
-        {
-          g_printerr ("onair: a token needs 16 to 256 characters from A–Z, a–z, 0–9, '-', '_', '.', '~'\n");
-          return 2;
-        }
-      token = g_strdup (options->token);
-    }
-  else
-    token = on_air_token_generate ();
+  if (!choose_token (options, &token))
+    return 2;
 
   if (options->port > 65535)
     {
@@ -116,20 +147,7 @@ on_air_headless_run (const OnAirOptions *options)
     g_printerr ("onair: %s\n", error->message); /* the server keeps answering */
   g_clear_error (&error);
 
-  if (options->bind != NULL && !g_str_equal (options->bind, "0.0.0.0") && !g_str_equal (options->bind, "::"))
-    addresses = g_strdupv ((char *[]) { options->bind, NULL });
-  else
-    addresses = on_air_lan_addresses ();
-
-  g_printerr ("onair: serving %s on port %u%s\n",
-              on_air_broadcast_get_description (broadcast), port,
-              token ? "" : " to anyone on the network (no token)");
-  for (guint i = 0; addresses[i] != NULL; i++)
-    {
-      g_autofree char *url = on_air_lan_viewer_url (addresses[i], port, token);
-      g_print ("%s\n", url);
-    }
-  fflush (stdout);
+  print_urls (options, broadcast, port, token);
 
   g_main_loop_run (loop);
 

@@ -536,6 +536,18 @@ on_air_window_get_broadcast (OnAirWindow *self)
   return self->broadcast;
 }
 
+void
+on_air_window_choose_source (OnAirWindow *self, const char *source)
+{
+  g_autofree char *what = NULL;
+
+  g_return_if_fail (ON_AIR_IS_WINDOW (self));
+  g_return_if_fail (source != NULL);
+
+  what = on_air_source_picker_restore (self->source_picker, source);
+  play (self, what);
+}
+
 OnAirServer *
 on_air_window_get_server (OnAirWindow *self)
 {

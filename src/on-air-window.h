@@ -25,6 +25,10 @@ OnAirWindow           *on_air_window_new_with_options (OnAirApplication   *appli
 void                   on_air_window_start_broadcast  (OnAirWindow      *self);
 void                   on_air_window_stop_broadcast   (OnAirWindow      *self);
 gboolean               on_air_window_get_broadcasting (OnAirWindow      *self);
+/* Shows @source (as --source takes it), as if chosen in the window; a
+ * live broadcast keeps its viewers and link. */
+void                   on_air_window_choose_source    (OnAirWindow      *self,
+                                                       const char       *source);
 /* While broadcasting: the address the window shows and the QR code carries. */
 const char            *on_air_window_get_viewer_url   (OnAirWindow      *self);
 GdkTexture            *on_air_window_get_qr_texture   (OnAirWindow      *self);

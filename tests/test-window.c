@@ -12,6 +12,7 @@
 #include <glib/gstdio.h>
 #include <gst/gst.h>
 
+#include "fixtures/rtsp-fixture.h"
 #include "on-air-application.h"
 #include "on-air-live-panel.h"
 #include "on-air-preview-view.h"
@@ -707,21 +708,41 @@ die_with_parent (gpointer data)
 }
 
 static void
-gapplication_action (char **envp, const char *action)
+gapplication_action_with (char **envp, const char *action, const char *parameter)
 {
   g_autoptr(GError) error = NULL;
   int status = 0;
 
-  g_spawn_sync (NULL, (char *[]) { "gapplication", "action", APPLICATION_ID, (char *) action, NULL },
+  g_spawn_sync (NULL, (char *[]) { "gapplication", "action", APPLICATION_ID, (char *) action,
+                                   (char *) parameter, NULL },
                 envp, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, &status, &error);
   g_assert_no_error (error);
   g_assert_true (g_spawn_check_wait_status (status, NULL));
+}
+
+static void
+gapplication_action (char **envp, const char *action)
+{
+  gapplication_action_with (envp, action, NULL);
 }
 
 typedef struct
 {
   GDBusConnection *bus;
 } NameWait;
+
+static gboolean
+source_kind_is (gpointer data)
+{
+  const char **want = data;
+  g_autoptr(TestResponse) r = test_http ("GET", want[0], NULL, NULL, 0, NULL);
+  g_autofree char *text = NULL;
+
+  if (r->status != 200)
+    return FALSE;
+  text = g_strndup (g_bytes_get_data (r->body, NULL), g_bytes_get_size (r->body));
+  return strstr (text, want[1]) != NULL && strstr (text, "\"state\":\"live\"") != NULL;
+}
 
 static gboolean
 name_owned (gpointer data)
@@ -812,6 +833,25 @@ test_dbus_actions (void)
   status_url = url_with_path (url, "/api/status");
   status = test_http ("GET", status_url, NULL, NULL, 0, NULL);
   g_assert_cmpuint (status->status, ==, 200);
+
+  /* Another source over D-Bus: the viewer watching keeps its connection
+   * and gets the new source's pictures. */
+  {
+    g_autoptr(RtspFixture) camera = rtsp_fixture_new (NULL, NULL, &error);
+    g_autofree char *camera_url = rtsp_fixture_get_url (camera, FALSE);
+    g_autofree char *param = g_strdup_printf ("'%s'", camera_url);
+    g_autofree char *stream = url_with_path (url, "/stream.mjpg");
+    g_autoptr(MjpegReader) reader = mjpeg_reader_new (stream);
+    const char *want[] = { status_url, "\"kind\":\"rtsp\"" };
+
+    g_assert_no_error (error);
+    g_assert_true (mjpeg_reader_wait_frames (reader, 5, 15000));
+    gapplication_action_with (envp, "source", param);
+    g_assert_true (test_wait_until (source_kind_is, want, 15000));
+    g_assert_true (mjpeg_reader_wait_frames (reader, 10, 15000));
+    g_assert_false (mjpeg_reader_failed (reader));
+    g_assert_true (port_open (port));
+  }
 
   gapplication_action (envp, "stop-broadcast");
   g_assert_true (test_wait_until (port_closed, GUINT_TO_POINTER (port), 5000));
@@ -933,6 +973,65 @@ test_camera_hotplug (void)
   g_assert_true (test_wait_until (has_preview_frame, NULL, 15000));
 }
 
+typedef struct
+{
+  MjpegReader *reader;
+  guint32      argb;
+} ColorWait;
+
+static gboolean
+reader_shows (gpointer data)
+{
+  ColorWait *wait = data;
+  g_autoptr(GBytes) jpeg = mjpeg_reader_dup_last (wait->reader);
+  guint8 rgb[3];
+
+  return jpeg != NULL && test_jpeg_color (jpeg, rgb) && test_color_near (rgb, wait->argb);
+}
+
+/* Another source chosen while broadcasting: the port, the link and the
+ * viewer's connection stay; the viewer gets the new source's pictures. */
+static void
+test_switch_while_live (void)
+{
+  AdwComboRow *source_row = child ("source_row");
+  g_autofree char *id = test_fakecam_plug ("window-switch", "Switch Camera", "uvc", 0xff2060e0);
+  g_autofree char *url = NULL;
+  g_autofree char *stream = NULL;
+  g_autoptr(MjpegReader) reader = NULL;
+  RowWait listed = { "Switch Camera", TRUE };
+  ColorWait wait;
+  guint port;
+  gint64 chosen;
+
+  g_action_group_activate_action (G_ACTION_GROUP (app), "start-broadcast", NULL);
+  g_assert_true (on_air_window_get_broadcasting (window));
+  port = on_air_server_get_port (on_air_window_get_server (window));
+  url = g_strdup (on_air_window_get_viewer_url (window));
+  stream = url_with_path (url, "/stream.mjpg");
+  reader = mjpeg_reader_new (stream);
+  g_assert_true (mjpeg_reader_wait_frames (reader, 5, 15000));
+
+  g_assert_true (test_wait_until (row_listed, &listed, 5000));
+  chosen = g_get_monotonic_time ();
+  adw_combo_row_set_selected (source_row, source_row_named ("Switch Camera"));
+  wait.reader = reader;
+  wait.argb = 0xff2060e0;
+  g_assert_true (test_wait_until (reader_shows, &wait, 15000));
+  g_test_message ("switched while live: the camera's picture %" G_GINT64_FORMAT " ms after choosing it",
+                  (g_get_monotonic_time () - chosen) / 1000);
+  g_assert_false (mjpeg_reader_failed (reader));
+  g_assert_cmpuint (on_air_server_get_port (on_air_window_get_server (window)), ==, port);
+  g_assert_cmpstr (on_air_window_get_viewer_url (window), ==, url);
+
+  adw_combo_row_set_selected (source_row, g_list_model_get_n_items (adw_combo_row_get_model (source_row)) - 1);
+  g_assert_true (test_wait_until (has_preview_frame, NULL, 15000));
+  g_assert_true (mjpeg_reader_wait_frames (reader, 5, 15000));
+  g_assert_false (mjpeg_reader_failed (reader));
+  g_action_group_activate_action (G_ACTION_GROUP (app), "stop-broadcast", NULL);
+  test_fakecam_unplug ("window-switch");
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -964,6 +1063,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/window/port-in-use", test_port_in_use);
   g_test_add_func ("/window/rtsp-unreachable", test_rtsp_unreachable);
   g_test_add_func ("/window/camera-hotplug", test_camera_hotplug);
+  g_test_add_func ("/window/switch-while-live", test_switch_while_live);
   g_test_add_func ("/window/about-and-shortcuts", test_about_and_shortcuts);
   g_test_add_func ("/window/settings-restored", test_settings_restored);
   g_test_add_func ("/window/dbus-actions", test_dbus_actions);

@@ -48,7 +48,7 @@ on_air_slate_new (GstElement *pipeline, int width, int height)
   if (slate->overlay != NULL)
     {
       g_object_set (slate->overlay, "shaded-background", FALSE, "wait-text", FALSE,
-                    "font-desc", "Sans 14", NULL);
+                    "font-desc", "Sans 22", NULL);
       gst_util_set_object_arg (G_OBJECT (slate->overlay), "valignment", "center");
       gst_util_set_object_arg (G_OBJECT (slate->overlay), "halignment", "center");
       gst_util_set_object_arg (G_OBJECT (slate->overlay), "line-alignment", "center");

@@ -33,8 +33,8 @@ try {
 
 const running = new Set();
 
-async function startServer ({ port = 0, token = TOKEN } = {}) {
-  const args = ['--headless', '--source', 'test', '--port', String(port), '--bind', '127.0.0.1', '--token', token];
+async function startServer ({ port = 0, token = TOKEN, source = 'test' } = {}) {
+  const args = ['--headless', '--source', source, '--port', String(port), '--bind', '127.0.0.1', '--token', token];
   const proc = spawn(ONAIR_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   proc.stderr.on('data', (chunk) => { stderr += chunk; });
@@ -594,4 +594,55 @@ test('the WHEP session ends when the tab is hidden and when the page closes', as
   await waitFor(`session ${second} to leave /api/status after the page closed`, async () =>
     !whepSessionIds(await apiStatus(server)).includes(second), 3000);
   console.log(`session gone ${Date.now() - closedAt} ms after the page closed`);
+});
+
+/* ------------------------------------------------------------------ */
+/* the camera goes away                                                */
+
+const RTSP_FIXTURE = process.env.ONAIR_RTSP_FIXTURE ||
+  path.resolve(path.dirname(ONAIR_BIN), '../tests/onair-rtsp-fixture');
+
+/* An RTSP camera (tests/onair-rtsp-fixture) on 127.0.0.1; @port: the same
+ * address again. */
+async function startCamera (port = 0) {
+  const proc = spawn(RTSP_FIXTURE, [], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, RTSP_FIXTURE_PORT: String(port) },
+  });
+  running.add(proc);
+  proc.once('exit', () => running.delete(proc));
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the camera printed no URL')), 10000);
+    readline.createInterface({ input: proc.stdout }).once('line', (line) => {
+      clearTimeout(timer);
+      resolve(line.trim());
+    });
+  });
+  return { url, port: Number(new URL(url.replace('rtsp:', 'http:')).port), stop: () => proc.kill('SIGKILL') };
+}
+
+test('camera offline: the page keeps its stream, says so over the slate, and never shows the address', async (t) => {
+  let camera = await startCamera();
+  const server = await startServer({ source: camera.url });
+  t.after(() => { camera.stop(); return server.stop(); });
+  const { page, errors, requests } = await openPage(t);
+
+  await page.goto(server.url);
+  await waitForStatus(page, /^Live · WebRTC/, 15000);
+  // The heading is the broadcast's title: the computer's name, not the camera's address.
+  const heading = await page.locator('#name').textContent();
+  assert.ok(heading.length > 0);
+  assert.ok(!heading.includes('127.0.0.1') && !heading.includes('rtsp'), `heading “${heading}”`);
+  assert.ok(!(await page.title()).includes('rtsp'));
+
+  camera.stop();
+  await waitForStatus(page, /^Camera offline/, 10000);
+  await assertVideoAdvancing(page); // the slate, on the same session
+  await page.screenshot({ path: path.join(ARTIFACTS, 'viewer-camera-offline-390x844.png') });
+
+  camera = await startCamera(new URL(camera.url.replace('rtsp:', 'http:')).port);
+  await waitForStatus(page, /^Live · WebRTC/, 40000);
+  const offers = requests.filter((r) => r.method === 'POST' && r.url.includes('/whep'));
+  assert.equal(offers.length, 1, 'one WebRTC session all along');
+  assert.deepEqual(errors, []);
 });
