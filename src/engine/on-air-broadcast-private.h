@@ -174,6 +174,13 @@ void         on_air_broadcast_run_on_main       (OnAirBroadcast   *self,
                                                  GSourceFunc       func,
                                                  gpointer          data,
                                                  GDestroyNotify    notify);
+typedef void (*OnAirBroadcastObjectFunc) (OnAirBroadcast *self,
+                                          gpointer        object);
+/* Any thread: @func (@self, @object) on the main context later; both are
+ * kept alive until then. */
+void         on_air_broadcast_call_on_main      (OnAirBroadcast   *self,
+                                                 OnAirBroadcastObjectFunc func,
+                                                 gpointer          object);
 guint        on_air_broadcast_add_timeout       (OnAirBroadcast   *self,
                                                  guint             ms,
                                                  GSourceFunc       func);

@@ -103,6 +103,43 @@ on_air_broadcast_run_on_main (OnAirBroadcast *self, GSourceFunc func, gpointer d
   g_source_attach (source, self->context);
 }
 
+typedef struct
+{
+  OnAirBroadcast      *self;
+  gpointer             object;
+  OnAirBroadcastObjectFunc func;
+} ObjectCall;
+
+static gboolean
+object_call_run (gpointer data)
+{
+  ObjectCall *call = data;
+
+  call->func (call->self, call->object);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+object_call_free (gpointer data)
+{
+  ObjectCall *call = data;
+
+  g_object_unref (call->self);
+  g_object_unref (call->object);
+  g_free (call);
+}
+
+void
+on_air_broadcast_call_on_main (OnAirBroadcast *self, OnAirBroadcastObjectFunc func, gpointer object)
+{
+  ObjectCall *call = g_new0 (ObjectCall, 1);
+
+  call->self = g_object_ref (self);
+  call->object = g_object_ref (object);
+  call->func = func;
+  on_air_broadcast_run_on_main (self, object_call_run, call, object_call_free);
+}
+
 guint
 on_air_broadcast_add_timeout (OnAirBroadcast *self, guint ms, GSourceFunc func)
 {

@@ -23,11 +23,6 @@ typedef struct
   gssize   parts_at_join;
 } MjpegSinkClient;
 
-typedef struct
-{
-  OnAirBroadcast *self;
-  GSocket        *socket;
-} SocketRemoved;
 
 static void
 free_part_header (gpointer data)
@@ -95,22 +90,9 @@ remove_client (OnAirBroadcast *self, GSocket *socket)
 }
 
 static void
-socket_removed_free (gpointer data)
+socket_removed_on_main (OnAirBroadcast *self, gpointer socket)
 {
-  SocketRemoved *removed = data;
-
-  g_object_unref (removed->self);
-  g_object_unref (removed->socket);
-  g_free (removed);
-}
-
-static gboolean
-socket_removed_on_main (gpointer data)
-{
-  SocketRemoved *removed = data;
-
-  forget_client (removed->self, removed->socket);
-  return G_SOURCE_REMOVE;
+  forget_client (self, socket);
 }
 
 /* Any thread: the sink let go of a client (hung up, write error, or
@@ -118,12 +100,7 @@ socket_removed_on_main (gpointer data)
 static void
 on_client_socket_removed (GstElement *sink, GSocket *socket, gpointer user_data)
 {
-  OnAirBroadcast *self = user_data;
-  SocketRemoved *removed = g_new0 (SocketRemoved, 1);
-
-  removed->self = g_object_ref (self);
-  removed->socket = g_object_ref (socket);
-  on_air_broadcast_run_on_main (self, socket_removed_on_main, removed, socket_removed_free);
+  on_air_broadcast_call_on_main (user_data, socket_removed_on_main, socket);
 }
 
 static gboolean

@@ -36,50 +36,18 @@
 /* ---------------------------------------------------------------------- */
 /* the unit                                                               */
 
-/* Main context, from a streaming thread: something about the unit whose
- * bin this is. Stale when the unit has gone since. */
-typedef struct
+/* Main context, from a streaming thread, about the unit whose bin this is
+ * (stale when the unit has gone since). */
+static void
+ready_on_main (OnAirBroadcast *self, gpointer bin)
 {
-  OnAirBroadcast *self;
-  GstElement     *bin;
-} UnitEvent;
-
-static UnitEvent *
-unit_event_new (OnAirSourceUnit *unit)
-{
-  UnitEvent *event = g_new0 (UnitEvent, 1);
-
-  event->self = g_object_ref (unit->self);
-  event->bin = gst_object_ref (unit->bin);
-  return event;
+  on_air_broadcast_unit_ready (self, bin);
 }
 
 static void
-unit_event_free (gpointer data)
+ended_on_main (OnAirBroadcast *self, gpointer bin)
 {
-  UnitEvent *event = data;
-
-  g_object_unref (event->self);
-  gst_object_unref (event->bin);
-  g_free (event);
-}
-
-static gboolean
-ready_on_main (gpointer data)
-{
-  UnitEvent *event = data;
-
-  on_air_broadcast_unit_ready (event->self, event->bin);
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-ended_on_main (gpointer data)
-{
-  UnitEvent *event = data;
-
-  on_air_broadcast_unit_failed (event->self, event->bin, NULL);
-  return G_SOURCE_REMOVE;
+  on_air_broadcast_unit_failed (self, bin, NULL);
 }
 
 /* Streaming thread: holds the unit's first usable buffer (and the stream
@@ -95,7 +63,7 @@ hold_until_linked_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
       GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT))
     return GST_PAD_PROBE_DROP;
   if (g_atomic_int_compare_and_exchange (&unit->ready, 0, 1))
-    on_air_broadcast_run_on_main (unit->self, ready_on_main, unit_event_new (unit), unit_event_free);
+    on_air_broadcast_call_on_main (unit->self, ready_on_main, unit->bin);
   return GST_PAD_PROBE_OK;
 }
 
@@ -108,7 +76,7 @@ stop_eos_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 
   if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) != GST_EVENT_EOS)
     return GST_PAD_PROBE_OK;
-  on_air_broadcast_run_on_main (unit->self, ended_on_main, unit_event_new (unit), unit_event_free);
+  on_air_broadcast_call_on_main (unit->self, ended_on_main, unit->bin);
   return GST_PAD_PROBE_DROP;
 }
 
@@ -320,22 +288,20 @@ build_test_source (OnAirSourceUnit *unit, GError **error)
 /* ---------------------------------------------------------------------- */
 /* camera                                                                 */
 
-static gboolean
-jpeg_broken_on_main (gpointer data)
+static void
+jpeg_broken_on_main (OnAirBroadcast *self, gpointer bin)
 {
-  UnitEvent *event = data;
-  OnAirBroadcast *self = event->self;
   g_autofree char *text = NULL;
 
   text = g_strdup_printf (_("The camera “%s” sends pictures that cannot be decoded; "
                             "trying its uncompressed mode"),
                           self->description ? self->description : "");
-  if (on_air_broadcast_unit_failed (self, event->bin, text))
-    {
-      g_free (self->camera_without_jpeg);
-      self->camera_without_jpeg = g_strdup (self->camera_id);
-    }
-  return G_SOURCE_REMOVE;
+  if (on_air_broadcast_unit_of (self, bin) != bin)
+    return;
+  /* Before the next try, which comes at once. */
+  g_free (self->camera_without_jpeg);
+  self->camera_without_jpeg = g_strdup (self->camera_id);
+  on_air_broadcast_unit_failed (self, bin, text);
 }
 
 /* Streaming thread: a camera's JPEG that is not whole never reaches a
@@ -359,7 +325,7 @@ check_jpeg_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
       return GST_PAD_PROBE_OK;
     }
   if (g_atomic_int_add (&unit->bad_jpegs, 1) + 1 == BAD_JPEGS_IN_A_ROW)
-    on_air_broadcast_run_on_main (unit->self, jpeg_broken_on_main, unit_event_new (unit), unit_event_free);
+    on_air_broadcast_call_on_main (unit->self, jpeg_broken_on_main, unit->bin);
   return GST_PAD_PROBE_DROP;
 }
 
