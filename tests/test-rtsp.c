@@ -136,6 +136,27 @@ test_unreachable (void)
   test_server_free (ts);
 }
 
+/* An address that answers, but not in RTSP (here: On Air's own HTTP
+ * port): a message that says so; the server answers on. */
+static void
+test_not_rtsp (void)
+{
+  TestServer *web = test_server_new ("test", TEST_TOKEN, 10);
+  g_autofree char *url = g_strdup_printf ("rtsp://127.0.0.1:%u/cam", on_air_server_get_port (web->server));
+  TestServer *ts = test_server_new (url, TEST_TOKEN, 10);
+  g_autofree char *status = NULL;
+  const char *message;
+
+  g_assert_true (test_broadcast_wait_state (ts->broadcast, ON_AIR_SOURCE_STATE_FAILED, 20000));
+  message = on_air_broadcast_get_error_message (ts->broadcast);
+  g_test_message ("not RTSP: %s", message);
+  g_assert_nonnull (strstr (message, "rtsp://127.0.0.1:"));
+  status = get_status_text (ts);
+  g_assert_nonnull (strstr (status, "\"kind\":\"rtsp\""));
+  test_server_free (ts);
+  test_server_free (web);
+}
+
 static void
 test_wrong_password (void)
 {
@@ -355,6 +376,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/rtsp/passthrough", test_passthrough);
   g_test_add_func ("/rtsp/unreachable", test_unreachable);
   g_test_add_func ("/rtsp/wrong-password", test_wrong_password);
+  g_test_add_func ("/rtsp/not-rtsp", test_not_rtsp);
   g_test_add_func ("/rtsp/frozen-camera", test_frozen_camera);
   g_test_add_func ("/rtsp/decoder-starts-mid-gop", test_decoder_starts_mid_gop);
   g_test_add_func ("/rtsp/outputs-before-stream", test_outputs_before_stream);

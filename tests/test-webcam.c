@@ -158,6 +158,44 @@ test_broken_jpeg_camera (void)
   test_fakecam_unplug ("broken");
 }
 
+/* A camera whose only format On Air cannot use: a message that says so,
+ * and the server answers on. */
+static void
+test_unusable_camera (void)
+{
+  g_autofree char *id = test_fakecam_plug ("bayer", "Bayer Camera", "bayer", BLUE);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OnAirSourceSpec) spec = on_air_source_spec_parse (id, &error);
+  g_autoptr(OnAirBroadcast) broadcast = on_air_broadcast_new (spec);
+
+  g_assert_false (on_air_broadcast_start (broadcast, &error));
+  g_test_message ("unusable camera: %s", error->message);
+  g_assert_nonnull (strstr (error->message, "no usable video format"));
+  g_assert_cmpint (on_air_broadcast_get_state (broadcast), ==, ON_AIR_SOURCE_STATE_FAILED);
+  g_assert_cmpstr (on_air_broadcast_get_error_message (broadcast), ==, error->message);
+  test_fakecam_unplug ("bayer");
+}
+
+/* Pulled out while On Air opens it: a clear message, nothing hangs. */
+static void
+test_gone_while_opening (void)
+{
+  g_autofree char *id = test_fakecam_plug ("flaky", "Flaky Camera", "uvc", BLUE);
+  TestServer *ts = test_server_new (id, NULL, 10);
+  g_autofree char *status = test_server_url (ts, "/api/status");
+  g_autoptr(TestResponse) r = NULL;
+  const char *message;
+
+  test_fakecam_unplug ("flaky");
+  g_assert_true (test_broadcast_wait_state (ts->broadcast, ON_AIR_SOURCE_STATE_FAILED, 15000));
+  message = on_air_broadcast_get_error_message (ts->broadcast);
+  g_test_message ("gone while opening: %s", message);
+  g_assert_true (strstr (message, "Flaky Camera") != NULL || strstr (message, "/dev/video") != NULL);
+  r = test_http ("GET", status, NULL, NULL, 0, NULL);
+  g_assert_cmpuint (r->status, ==, 200);
+  test_server_free (ts);
+}
+
 typedef struct
 {
   GstDeviceMonitor *monitor;
@@ -287,6 +325,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/webcam/busy-camera", test_busy_camera);
   g_test_add_func ("/webcam/broken-jpeg-camera", test_broken_jpeg_camera);
   g_test_add_func ("/webcam/hotplug", test_hotplug);
+  g_test_add_func ("/webcam/unusable-camera", test_unusable_camera);
+  g_test_add_func ("/webcam/gone-while-opening", test_gone_while_opening);
   g_test_add_func ("/webcam/unplug-while-live", test_unplug_while_live);
   status = g_test_run ();
   test_fakecam_teardown ();

@@ -204,6 +204,11 @@ on_air_broadcast_describe_error (OnAirBroadcast *self, GError *error)
   if (g_str_equal (kind, "camera") && on_air_source_spec_get_device (self->spec) != NULL &&
       g_error_matches (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND))
     return g_strdup_printf (_("No camera is connected at %s"), on_air_source_spec_get_device (self->spec));
+  if (g_error_matches (error, GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT) ||
+      g_error_matches (error, GST_CORE_ERROR, GST_CORE_ERROR_NEGOTIATION) ||
+      g_error_matches (error, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE))
+    return g_strdup_printf (_("“%s” sends video in a format On Air cannot use"),
+                            self->description ? self->description : "");
   /* What v4l2src and pipewiresrc say when the camera is pulled out. */
   if (g_str_equal (kind, "camera") && g_error_matches (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ))
     return g_strdup_printf (_("The camera “%s” was disconnected"),

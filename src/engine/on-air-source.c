@@ -417,6 +417,14 @@ build_camera_source (OnAirSourceUnit *unit, OnAirSourceSpec *spec, GError **erro
       device_caps = raw;
     }
   caps = on_air_camera_choose_caps (device_caps, &is_jpeg);
+  if (device_caps != NULL && !gst_caps_can_intersect (device_caps, caps))
+    {
+      gst_object_unref (gst_object_ref_sink (src));
+      g_set_error (error, ON_AIR_ERROR, ON_AIR_ERROR_SOURCE_FAILED,
+                   _("The camera “%s” offers no usable video format"),
+                   self->description ? self->description : "");
+      return FALSE;
+    }
   filter = gst_element_factory_make ("capsfilter", NULL);
   g_object_set (filter, "caps", caps, NULL);
   gst_bin_add_many (GST_BIN (unit->bin), src, filter, NULL);

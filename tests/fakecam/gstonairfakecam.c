@@ -10,13 +10,14 @@
  *
  *   [camera]
  *   name=Fake UVC Camera        display name
- *   kind=uvc                    uvc | raw | broken-jpeg | busy
+ *   kind=uvc                    uvc | raw | broken-jpeg | busy | bayer
  *   color=0xff2080e0            ARGB of every frame
  *   path=/dev/video10           optional; default /dev/fakecam/<file name>
  *
  * uvc: image/jpeg up to 1920×1080@30 and YUY2 at lower rates, as most
  * USB webcams; raw: YUY2 only; broken-jpeg: like uvc, but its JPEGs are
- * corrupt; busy: fails to start as a camera held by another program.
+ * corrupt; busy: fails to start as a camera held by another program;
+ * bayer: offers only a format On Air cannot use.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -46,7 +47,11 @@ caps_for_kind (const char *kind)
   static const char *raw =
     "video/x-raw, format=YUY2, width=640, height=480, framerate={ 30/1, 15/1 }; "
     "video/x-raw, format=YUY2, width=1280, height=720, framerate=10/1";
+  /* A sensor that only gives its Bayer mosaic: nothing On Air takes. */
+  static const char *bayer = "video/x-bayer, format=rggb, width=640, height=480, framerate=30/1";
 
+  if (g_strcmp0 (kind, "bayer") == 0)
+    return gst_caps_from_string (bayer);
   return gst_caps_from_string (g_strcmp0 (kind, "raw") == 0 ? raw : uvc);
 }
 
@@ -74,7 +79,7 @@ G_DEFINE_TYPE (OnAirFakecamSrc, onair_fakecam_src, GST_TYPE_BIN)
 
 static GstStaticPadTemplate src_template =
   GST_STATIC_PAD_TEMPLATE ("src", GST_PAD_SRC, GST_PAD_ALWAYS,
-                           GST_STATIC_CAPS ("image/jpeg; video/x-raw, format=YUY2"));
+                           GST_STATIC_CAPS ("image/jpeg; video/x-raw, format=YUY2; video/x-bayer"));
 
 /* Garbles a JPEG after its first segment, as a camera whose JPEG encoder
  * misbehaves: the decoder gives up on every frame. */
