@@ -98,6 +98,8 @@ save_unless_command_line (const GValue *value, const GVariantType *type, gpointe
     return NULL;
   if (G_VALUE_HOLDS_BOOLEAN (value))
     return g_variant_new_boolean (g_value_get_boolean (value));
+  if (G_VALUE_HOLDS_STRING (value))
+    return g_variant_new_string (g_value_get_string (value) ? g_value_get_string (value) : "");
   /* Rounded as gtk_spin_button_get_value_as_int() does; ports are positive. */
   return g_variant_new_int32 ((gint32) (g_value_get_double (value) + 0.5));
 }

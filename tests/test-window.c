@@ -973,6 +973,20 @@ test_camera_hotplug (void)
   g_assert_true (test_wait_until (has_preview_frame, NULL, 15000));
 }
 
+/* The title viewers see: typed in the window, it is the broadcast's at
+ * once; left empty, the camera's name. */
+static void
+test_title (void)
+{
+  GtkEditable *title_row = child ("title_row");
+  OnAirBroadcast *broadcast = on_air_window_get_broadcast (window);
+
+  gtk_editable_set_text (title_row, "Baby room");
+  g_assert_cmpstr (on_air_broadcast_get_title (broadcast), ==, "Baby room");
+  gtk_editable_set_text (title_row, "");
+  g_assert_cmpstr (on_air_broadcast_get_title (broadcast), ==, on_air_broadcast_get_description (broadcast));
+}
+
 typedef struct
 {
   MjpegReader *reader;
@@ -1064,6 +1078,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/window/rtsp-unreachable", test_rtsp_unreachable);
   g_test_add_func ("/window/camera-hotplug", test_camera_hotplug);
   g_test_add_func ("/window/switch-while-live", test_switch_while_live);
+  g_test_add_func ("/window/title", test_title);
   g_test_add_func ("/window/about-and-shortcuts", test_about_and_shortcuts);
   g_test_add_func ("/window/settings-restored", test_settings_restored);
   g_test_add_func ("/window/dbus-actions", test_dbus_actions);
