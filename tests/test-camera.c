@@ -18,7 +18,6 @@
 
 #define CAMERA_ARGB 0xff2080e0u  /* R 0x20, G 0x80, B 0xe0 */
 
-static char *fakecam_dir;
 static PipewireFixture *session;
 static gboolean session_failed;
 
@@ -37,29 +36,13 @@ pipewire_session (void)
   return session;
 }
 
-/* A fake V4L2 webcam at @path, as tests/fakecam reads it. */
+/* A fake V4L2 webcam at @path (raw, green), as tests/fakecam reads it. */
 static void
 plug_fakecam (const char *file, const char *name, const char *path)
 {
-  g_autofree char *full = g_build_filename (fakecam_dir, file, NULL);
-  g_autofree char *text = g_strdup_printf ("[camera]\nname=%s\nkind=raw\ncolor=0xff00ff00\npath=%s\n",
-                                           name, path);
+  g_autofree char *id = g_strndup (file, strcspn (file, "."));
 
-  g_assert_true (g_file_set_contents (full, text, -1, NULL));
-}
-
-static void
-unplug_fakecams (void)
-{
-  g_autoptr(GDir) dir = g_dir_open (fakecam_dir, 0, NULL);
-  const char *name;
-
-  while ((name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *full = g_build_filename (fakecam_dir, name, NULL);
-
-      g_unlink (full);
-    }
+  g_free (test_fakecam_plug_at (id, name, "raw", 0xff00ff00, path));
 }
 
 static gboolean
@@ -81,32 +64,10 @@ unpublish (PipewireFixture *pw, const char *name)
   g_assert_true (test_wait_until (camera_gone, id, 10000));
 }
 
-typedef struct
-{
-  GstDeviceMonitor *monitor;
-  const char       *id;
-  gboolean          present;
-} WaitCamera;
-
-static gboolean
-camera_listed (gpointer data)
-{
-  WaitCamera *wait = data;
-  GList *cameras = on_air_camera_list (wait->monitor);
-  gboolean found = FALSE;
-
-  for (GList *l = cameras; l != NULL; l = l->next)
-    found |= g_str_equal (((OnAirCamera *) l->data)->id, wait->id);
-  g_list_free_full (cameras, (GDestroyNotify) on_air_camera_free);
-  return found == wait->present;
-}
-
 static gboolean
 wait_camera (GstDeviceMonitor *monitor, const char *id, gboolean present)
 {
-  WaitCamera wait = { monitor, id, present };
-
-  return test_wait_until (camera_listed, &wait, 10000);
+  return test_wait_camera (monitor, id, present, 10000);
 }
 
 static OnAirCamera *
@@ -206,7 +167,7 @@ test_ids (void)
 
   g_list_free_full (cameras, (GDestroyNotify) on_air_camera_free);
   gst_device_monitor_stop (monitor);
-  unplug_fakecams ();
+  test_fakecam_unplug ("usb");
   unpublish (pw, "PipeWire Test Camera");
 }
 
@@ -259,7 +220,8 @@ test_prefer_pipewire (void)
   g_assert_true (wait_camera (monitor, "v4l2:///dev/video10", TRUE));
 
   gst_device_monitor_stop (monitor);
-  unplug_fakecams ();
+  test_fakecam_unplug ("wrapped");
+  test_fakecam_unplug ("other");
 }
 
 /* Two nodes that share a node.name (a program publishing twice) are told
@@ -456,8 +418,7 @@ main (int argc, char *argv[])
   int status;
 
   pipewire_fixture_prepare_environ ();
-  fakecam_dir = g_dir_make_tmp ("onair-fakecam-XXXXXX", NULL);
-  g_setenv ("ONAIR_FAKECAM_DIR", fakecam_dir, TRUE);
+  test_fakecam_setup ();
   gst_init (&argc, &argv);
   g_test_init (&argc, &argv, NULL);
 
@@ -470,8 +431,6 @@ main (int argc, char *argv[])
 
   status = g_test_run ();
   g_clear_pointer (&session, pipewire_fixture_free);
-  unplug_fakecams ();
-  g_rmdir (fakecam_dir);
-  g_free (fakecam_dir);
+  test_fakecam_teardown ();
   return status;
 }

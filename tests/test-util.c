@@ -316,6 +316,13 @@ test_fakecam_setup (void)
 char *
 test_fakecam_plug (const char *id, const char *name, const char *kind, guint32 argb)
 {
+  return test_fakecam_plug_at (id, name, kind, argb, NULL);
+}
+
+char *
+test_fakecam_plug_at (const char *id, const char *name, const char *kind, guint32 argb,
+                      const char *at)
+{
   g_autofree char *file = g_strdup_printf ("%s/%s.cam", fakecam_dir, id);
   /* A node name as v4l2 has them, none a real camera here has. */
   g_autofree char *path = NULL;
@@ -325,7 +332,7 @@ test_fakecam_plug (const char *id, const char *name, const char *kind, guint32 a
   g_assert_nonnull (fakecam_dir);
   if (fakecam_paths == NULL)
     fakecam_paths = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  path = g_strdup (g_hash_table_lookup (fakecam_paths, id));
+  path = g_strdup (at ? at : g_hash_table_lookup (fakecam_paths, id));
   if (path == NULL)
     {
       path = g_strdup_printf ("/dev/video%u", fakecam_next++);
@@ -369,6 +376,34 @@ test_fakecam_teardown (void)
   g_rmdir (fakecam_dir);
   g_clear_pointer (&fakecam_dir, g_free);
   g_unsetenv ("ONAIR_FAKECAM_DIR");
+}
+
+typedef struct
+{
+  GstDeviceMonitor *monitor;
+  const char       *id;
+  gboolean          present;
+} CameraWait;
+
+static gboolean
+camera_listed (gpointer data)
+{
+  CameraWait *wait = data;
+  GList *cameras = on_air_camera_list (wait->monitor);
+  gboolean found = FALSE;
+
+  for (GList *l = cameras; l != NULL; l = l->next)
+    found |= g_str_equal (((OnAirCamera *) l->data)->id, wait->id);
+  g_list_free_full (cameras, (GDestroyNotify) on_air_camera_free);
+  return found == wait->present;
+}
+
+gboolean
+test_wait_camera (GstDeviceMonitor *monitor, const char *id, gboolean present, guint timeout_ms)
+{
+  CameraWait wait = { monitor, id, present };
+
+  return test_wait_until (camera_listed, &wait, timeout_ms);
 }
 
 guint

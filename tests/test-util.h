@@ -88,6 +88,13 @@ guint         test_count_factory_outside (GstElement *bin, const char *factory, 
  * folder that the fake device provider watches; returns the source id. */
 void          test_fakecam_setup    (void);
 char         *test_fakecam_plug     (const char *id, const char *name, const char *kind, guint32 argb);
+/* The same at a device node of the test's choosing. */
+char         *test_fakecam_plug_at  (const char *id, const char *name, const char *kind, guint32 argb,
+                                     const char *path);
+/* Waits until @monitor's camera list (On Air's: on_air_camera_list) has
+ * the camera @id (or, with !@present, no longer has it). */
+gboolean      test_wait_camera      (GstDeviceMonitor *monitor, const char *id, gboolean present,
+                                     guint timeout_ms);
 void          test_fakecam_unplug   (const char *id);
 void          test_fakecam_teardown (void);
 

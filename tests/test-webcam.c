@@ -196,44 +196,18 @@ test_gone_while_opening (void)
   test_server_free (ts);
 }
 
-typedef struct
-{
-  GstDeviceMonitor *monitor;
-  const char       *id;
-  gboolean          present;
-} Listed;
-
-static gboolean
-listed (gpointer data)
-{
-  Listed *l = data;
-  GList *devices = gst_device_monitor_get_devices (l->monitor);
-  gboolean found = FALSE;
-
-  for (GList *d = devices; d != NULL; d = d->next)
-    {
-      g_autofree char *id = on_air_camera_dup_id (d->data);
-      found |= g_strcmp0 (id, l->id) == 0;
-    }
-  g_list_free_full (devices, gst_object_unref);
-  return found == l->present;
-}
-
 /* The camera list follows cameras as they are plugged in and pulled out. */
 static void
 test_hotplug (void)
 {
   g_autoptr(GstDeviceMonitor) monitor = on_air_camera_monitor_new ();
   g_autofree char *id = NULL;
-  Listed l = { monitor, NULL, TRUE };
 
   g_assert_true (gst_device_monitor_start (monitor));
   id = test_fakecam_plug ("hot", "Hotplugged Camera", "uvc", BLUE);
-  l.id = id;
-  g_assert_true (test_wait_until (listed, &l, 5000));
+  g_assert_true (test_wait_camera (monitor, id, TRUE, 5000));
   test_fakecam_unplug ("hot");
-  l.present = FALSE;
-  g_assert_true (test_wait_until (listed, &l, 5000));
+  g_assert_true (test_wait_camera (monitor, id, FALSE, 5000));
   gst_device_monitor_stop (monitor);
 }
 
