@@ -10,6 +10,7 @@
 
 #include "on-air-audio.h"
 #include "on-air-broadcast.h"
+#include "fixtures/rtsp-fixture.h"
 #include "test-util.h"
 #include "whep-audio.h"
 #include "whep-client.h"
@@ -157,11 +158,60 @@ test_tone_shared (void)
   test_server_free (ts);
 }
 
+/* An RTSP camera with a sound track of @codec: its Opus goes through
+ * untouched, anything else is decoded and encoded once. */
+static void
+test_rtsp_sound (gconstpointer data)
+{
+  const char *codec = data;
+  gboolean passthrough = g_str_equal (codec, "opus");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RtspFixture) fixture = NULL;
+  g_autofree char *launch = rtsp_fixture_launch_with_audio (30, codec);
+  g_autofree char *url = NULL;
+  g_autofree char *loc = NULL;
+  g_autoptr(WhepViewer) viewer = whep_viewer_new ("H264", FALSE);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  TestServer *ts;
+  GstElement *pipeline;
+  JsonObject *audio;
+  WhepAudioStats stats;
+
+  g_setenv ("RTSP_FIXTURE_LAUNCH", launch, TRUE);
+  fixture = rtsp_fixture_new (NULL, NULL, &error);
+  g_unsetenv ("RTSP_FIXTURE_LAUNCH");
+  g_assert_no_error (error);
+  url = rtsp_fixture_get_url (fixture, FALSE);
+  ts = test_server_new (url, TEST_TOKEN, 10);
+  g_assert_true (test_server_wait_live (ts, 15000));
+  pipeline = on_air_broadcast_get_pipeline (ts->broadcast);
+
+  whep_viewer_want_audio (viewer, OPUS_PT, 0);
+  loc = test_whep_connect (ts, viewer);
+  g_assert_true (wait_heard (viewer, 48000, 0, 15000));
+  whep_audio_get_stats (whep_viewer_get_audio (viewer), &stats);
+  g_test_message ("%s camera: %.1f Hz heard", codec, stats.tone_hz);
+  g_assert_cmpfloat (fabs (stats.tone_hz - 440), <, 10);
+
+  audio = get_audio_status (ts, parser);
+  g_assert_cmpstr (json_object_get_string_member (audio, "state"), ==, "live");
+  g_assert_cmpstr (json_object_get_string_member (audio, "source_codec"), ==, codec);
+  g_assert_cmpint (json_object_get_boolean_member (audio, "passthrough"), ==, passthrough);
+  /* Passed through: no Opus encoder; otherwise exactly one. */
+  g_assert_cmpuint (test_count_factory (pipeline, "opusenc"), ==, passthrough ? 0 : 1);
+  g_assert_cmpuint (test_count_factory (pipeline, "opusdec"), ==, 0);
+  test_server_free (ts);
+}
+
 int
 main (int argc, char **argv)
 {
   gst_init (&argc, &argv);
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/audio/tone-shared", test_tone_shared);
+  g_test_add_data_func ("/audio/rtsp-opus-passthrough", "opus", test_rtsp_sound);
+  g_test_add_data_func ("/audio/rtsp-pcma-transcoded", "pcma", test_rtsp_sound);
+  if (gst_registry_check_feature_version (gst_registry_get (), "avenc_aac", 1, 0, 0))
+    g_test_add_data_func ("/audio/rtsp-aac-transcoded", "aac", test_rtsp_sound);
   return g_test_run ();
 }
