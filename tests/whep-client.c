@@ -15,6 +15,7 @@
 #include "on-air-rtp.h"
 #include "on-air-webrtc-peer.h"
 #include "test-util.h"
+#include "whep-audio.h"
 #include "whep-client.h"
 
 struct _WhepViewer
@@ -36,6 +37,8 @@ struct _WhepViewer
   /* The newest decoded picture's top-left colour, under lock. */
   guint8      corner[3];
   gboolean    corner_seen;
+  /* With whep_viewer_want_audio(): the sound, decoded and measured. */
+  WhepAudio  *audio;
 };
 
 /* H.264 RTP (RFC 6184): whether @p starts a NAL unit (a FU-A fragment
@@ -161,6 +164,35 @@ caps_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
+/* Opus from @pad, if it is sound: decoded to 48-kHz mono and measured. */
+static gboolean
+add_audio_branch (WhepViewer *viewer, GstPad *pad)
+{
+  g_autoptr(GstCaps) caps = gst_pad_get_current_caps (pad);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GstElement) sink = NULL;
+  g_autoptr(GstPad) sink_pad = NULL;
+  g_autoptr(GstPad) bin_sink = NULL;
+  GstElement *bin;
+
+  if (caps == NULL)
+    caps = gst_pad_query_caps (pad, NULL);
+  if (g_strcmp0 (gst_structure_get_string (gst_caps_get_structure (caps, 0), "media"), "audio") != 0)
+    return FALSE;
+  bin = gst_parse_bin_from_description ("queue ! rtpopusdepay ! opusdec plc=true ! audioconvert ! audioresample ! "
+                                        "audio/x-raw,format=S16LE,rate=48000,channels=1 ! "
+                                        "fakesink name=asink sync=false async=false", TRUE, &error);
+  g_assert_no_error (error);
+  gst_bin_add (GST_BIN (viewer->pipeline), bin);
+  sink = gst_bin_get_by_name (GST_BIN (bin), "asink");
+  sink_pad = gst_element_get_static_pad (sink, "sink");
+  whep_audio_watch_audio (viewer->audio, sink_pad);
+  gst_element_sync_state_with_parent (bin);
+  bin_sink = gst_element_get_static_pad (bin, "sink");
+  gst_pad_link (pad, bin_sink);
+  return TRUE;
+}
+
 static void
 on_pad_added (GstElement *webrtcbin, GstPad *pad, gpointer user_data)
 {
@@ -174,6 +206,8 @@ on_pad_added (GstElement *webrtcbin, GstPad *pad, gpointer user_data)
   gboolean h264 = g_str_equal (viewer->codec, "H264");
 
   if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC)
+    return;
+  if (viewer->audio != NULL && add_audio_branch (viewer, pad))
     return;
 
   if (viewer->decode)
@@ -197,6 +231,8 @@ on_pad_added (GstElement *webrtcbin, GstPad *pad, gpointer user_data)
       gst_pad_add_probe (corner_pad, GST_PAD_PROBE_TYPE_BUFFER, corner_probe, viewer, NULL);
     }
   count_pad = gst_element_get_static_pad (sink, "sink");
+  if (viewer->audio != NULL && viewer->decode)
+    whep_audio_watch_video (viewer->audio, count_pad);
   gst_pad_add_probe (count_pad, GST_PAD_PROBE_TYPE_BUFFER, count_probe, viewer, NULL);
   gst_pad_add_probe (count_pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, caps_probe, viewer, NULL);
   gst_element_sync_state_with_parent (bin);
@@ -236,6 +272,30 @@ whep_viewer_new (const char *codec, gboolean decode)
   gst_clear_object (&transceiver);
   gst_element_set_state (viewer->pipeline, GST_STATE_PLAYING);
   return viewer;
+}
+
+void
+whep_viewer_want_audio (WhepViewer *viewer, guint pt, guint latency_ms)
+{
+  g_autoptr(GstCaps) caps = NULL;
+  GstWebRTCRTPTransceiver *transceiver = NULL;
+
+  g_assert_null (viewer->audio);
+  viewer->audio = whep_audio_new ();
+  caps = gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING, "audio",
+                              "encoding-name", G_TYPE_STRING, "OPUS", "clock-rate", G_TYPE_INT, 48000,
+                              "encoding-params", G_TYPE_STRING, "2", "payload", G_TYPE_INT, (int) pt, NULL);
+  g_signal_emit_by_name (viewer->webrtcbin, "add-transceiver",
+                         GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY, caps, &transceiver);
+  gst_clear_object (&transceiver);
+  if (latency_ms > 0)
+    g_object_set (viewer->webrtcbin, "latency", latency_ms, NULL);
+}
+
+WhepAudio *
+whep_viewer_get_audio (WhepViewer *viewer)
+{
+  return viewer->audio;
 }
 
 char *
@@ -401,6 +461,7 @@ whep_viewer_free (WhepViewer *viewer)
 {
   gst_element_set_state (viewer->pipeline, GST_STATE_NULL);
   gst_object_unref (viewer->pipeline);
+  g_clear_pointer (&viewer->audio, whep_audio_free);
   g_mutex_clear (&viewer->lock);
   g_free (viewer->codec);
   g_free (viewer);

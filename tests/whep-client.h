@@ -14,6 +14,13 @@ typedef struct _WhepViewer WhepViewer;
  * vp8dec) and counted after the decoder; else RTP frames are counted. */
 WhepViewer *whep_viewer_new          (const char  *codec,
                                       gboolean     decode);
+/* Adds a recvonly Opus transceiver with payload type @pt (before the
+ * offer): the sound is decoded and measured (whep-audio.h). @latency_ms:
+ * the viewer's jitter buffer, 0 for webrtcbin's default (200 ms). */
+void        whep_viewer_want_audio   (WhepViewer  *viewer,
+                                      guint        pt,
+                                      guint        latency_ms);
+struct _WhepAudio *whep_viewer_get_audio (WhepViewer *viewer);
 /* Blocks until ICE gathering completes; the SDP carries all candidates. */
 char       *whep_viewer_create_offer (WhepViewer  *viewer,
                                       GError     **error);

@@ -79,6 +79,8 @@
   function offer () {
     const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
     preferH264(pc.addTransceiver('video', { direction: 'recvonly' }));
+    // Sound, in the same bundle; a server without it answers video only.
+    pc.addTransceiver('audio', { direction: 'recvonly' });
     const attempt = { pc, stream: null, result: null };
     pc.addEventListener('track', (event) => {
       attempt.stream = event.streams && event.streams[0] ? event.streams[0] : new MediaStream([event.track]);

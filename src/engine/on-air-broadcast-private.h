@@ -85,6 +85,7 @@ typedef struct
   gboolean        rtsp_linked; /* guarded by the bin's object lock */
   gint            bad_jpegs;   /* atomic: in a row, from a camera */
   gint64          started;     /* monotonic µs */
+  struct _OnAirAudioUnit *audio; /* its sound (on-air-audio-source.c) */
 } OnAirSourceUnit;
 
 struct _OnAirBroadcast
@@ -152,6 +153,9 @@ struct _OnAirBroadcast
    * when the offer arrives. Holds the H.264 stage until a viewer's
    * payloader does, or for a few seconds. */
   guint             expect_source;
+
+  /* sound (on-air-audio-*.c) */
+  struct _OnAirAudio *audio;
 };
 
 enum

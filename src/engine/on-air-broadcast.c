@@ -29,6 +29,7 @@
 #include <malloc.h>
 #include <string.h>
 
+#include "on-air-audio-private.h"
 #include "on-air-broadcast-private.h"
 #include "on-air-error.h"
 
@@ -371,6 +372,7 @@ teardown_pipeline (OnAirBroadcast *self)
   on_air_broadcast_drop_sources (self);
   /* Outputs next: they let go of the stages they hold. */
   on_air_rtp_fanout_lose_all (self);
+  on_air_audio_teardown (self);
   on_air_mjpeg_fanout_teardown (self);
   on_air_frame_slots_teardown (self);
   on_air_rtp_fanout_end_expectation (self);
@@ -399,6 +401,7 @@ build_pipeline (OnAirBroadcast *self, GError **error)
   self->pipeline = gst_object_ref_sink (gst_pipeline_new ("on-air"));
   self->native = ON_AIR_FMT_UNKNOWN;
   on_air_stages_create (self);
+  on_air_audio_build (self);
   watch_stages (self);
 
   bus = gst_element_get_bus (self->pipeline);
@@ -444,6 +447,7 @@ on_air_broadcast_finalize (GObject *object)
   g_clear_pointer (&self->gop, on_air_gop_cache_free);
   g_hash_table_unref (self->mjpeg_clients);
   on_air_frame_slots_clear (self);
+  on_air_audio_free (self);
 
   G_OBJECT_CLASS (on_air_broadcast_parent_class)->finalize (object);
 }
@@ -519,6 +523,7 @@ on_air_broadcast_init (OnAirBroadcast *self)
   self->gop = on_air_gop_cache_new ();
   self->mjpeg_clients = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, g_free);
   on_air_frame_slots_init (self);
+  on_air_audio_init (self);
 }
 
 /* ---------------------------------------------------------------------- */

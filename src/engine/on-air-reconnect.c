@@ -16,6 +16,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "on-air-audio-private.h"
 #include "on-air-broadcast-private.h"
 #include "on-air-error.h"
 
@@ -238,6 +239,7 @@ on_air_broadcast_unit_ready (OnAirBroadcast *self, GstElement *bin)
   gst_pad_remove_probe (unit->ghost, unit->hold_probe);
   self->source = unit;
   self->source_kind = unit->kind;
+  on_air_audio_unit_link (unit);
 
   g_debug ("Source live (%s, %s) after %" G_GINT64_FORMAT " ms", unit->kind, on_air_fmt_name (native),
            (g_get_monotonic_time () - unit->started) / 1000);

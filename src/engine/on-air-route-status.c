@@ -11,6 +11,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "on-air-audio.h"
 #include "on-air-http.h"
 #include "on-air-server-private.h"
 
@@ -62,6 +63,42 @@ add_source_json (JsonBuilder *builder, OnAirBroadcast *b)
 }
 
 static void
+add_audio_json (JsonBuilder *builder, OnAirBroadcast *b)
+{
+  const char *source = on_air_broadcast_get_audio_source (b);
+  const char *codec = on_air_broadcast_get_audio_codec (b);
+  double level = on_air_broadcast_get_audio_level (b);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "source");
+  if (source != NULL)
+    json_builder_add_string_value (builder, source);
+  else
+    json_builder_add_null_value (builder);
+  add_string (builder, "state", on_air_broadcast_get_audio_state (b));
+  /* What viewers get, and what the source sends. */
+  add_string (builder, "codec", "opus");
+  json_builder_set_member_name (builder, "source_codec");
+  if (codec != NULL)
+    json_builder_add_string_value (builder, codec);
+  else
+    json_builder_add_null_value (builder);
+  json_builder_set_member_name (builder, "passthrough");
+  json_builder_add_boolean_value (builder, on_air_broadcast_get_audio_passthrough (b));
+  json_builder_set_member_name (builder, "level");
+  if (level >= 0)
+    json_builder_add_double_value (builder, level);
+  else
+    json_builder_add_null_value (builder);
+  json_builder_set_member_name (builder, "muted");
+  json_builder_add_boolean_value (builder, on_air_broadcast_get_audio_muted (b));
+  json_builder_set_member_name (builder, "sharing");
+  json_builder_add_boolean_value (builder, on_air_broadcast_is_sharing_audio (b));
+  add_int (builder, "encoders", on_air_broadcast_count_audio_encoders (b));
+  json_builder_end_object (builder);
+}
+
+static void
 add_viewer_json (JsonBuilder *builder, OnAirViewer *viewer)
 {
   g_autofree char *since = g_date_time_format_iso8601 (on_air_viewer_get_since (viewer));
@@ -96,6 +133,8 @@ _on_air_server_serve_status (OnAirServer       *self,
   add_string (builder, "title", on_air_broadcast_get_title (self->broadcast));
   json_builder_set_member_name (builder, "source");
   add_source_json (builder, self->broadcast);
+  json_builder_set_member_name (builder, "audio");
+  add_audio_json (builder, self->broadcast);
 
   json_builder_set_member_name (builder, "viewers");
   json_builder_begin_array (builder);

@@ -21,6 +21,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "on-air-audio-private.h"
 #include "on-air-broadcast-private.h"
 #include "on-air-camera.h"
 #include "on-air-error.h"
@@ -111,6 +112,7 @@ unit_set_output (OnAirSourceUnit *unit, GstPad *pad, OnAirFmt native)
 void
 on_air_source_unit_free (OnAirSourceUnit *unit)
 {
+  on_air_audio_unit_free (unit);
   gst_element_set_locked_state (unit->bin, TRUE);
   gst_element_set_state (unit->bin, GST_STATE_NULL);
   if (GST_OBJECT_PARENT (unit->bin) != NULL)
@@ -206,6 +208,8 @@ on_rtsp_pad_added (GstElement *rtspsrc, GstPad *pad, gpointer user_data)
     unit->rtsp_linked = TRUE;
   GST_OBJECT_UNLOCK (unit->bin);
 
+  if (!claim && g_strcmp0 (media, "audio") == 0 && on_air_audio_unit_claim_rtsp (unit, pad))
+    return;
   if (!claim)
     {
       drain_pad (unit, pad);
@@ -483,6 +487,7 @@ on_air_source_unit_new (OnAirBroadcast *self, OnAirSourceSpec *spec, GError **er
       on_air_source_unit_free (unit);
       return NULL;
     }
+  on_air_audio_unit_build (unit);
   self->source_kind = unit->kind;
   gst_bin_add (GST_BIN (self->pipeline), unit->bin);
   gst_element_sync_state_with_parent (unit->bin);

@@ -16,6 +16,7 @@
 
 #include <gst/webrtc/webrtc.h>
 
+#include "on-air-audio.h"
 #include "on-air-error.h"
 #include "on-air-webrtc-peer.h"
 #include "on-air-webrtcbin.h"
@@ -36,6 +37,8 @@ struct _OnAirWebrtcPeer
   OnAirRtpTap    *tap;
   OnAirCodec      codec;
   guint           pt;
+  OnAirAudioTap  *audio_tap;     /* NULL: the offer has no Opus, or sound is off */
+  guint           audio_pt;
 
   GTask          *answer_task;   /* main context only */
   gint            answer_ready;  /* atomic: local description is set */
@@ -246,6 +249,8 @@ open_media (OnAirWebrtcPeer *self)
   /* Nothing has reached webrtcbin yet: the tap opens below. */
   on_air_webrtcbin_bypass_unused_fec (self->webrtcbin);
   on_air_broadcast_open_webrtc (self->broadcast, self->tap);
+  if (self->audio_tap != NULL)
+    on_air_broadcast_open_audio (self->broadcast, self->audio_tap);
 }
 
 static gboolean
@@ -423,6 +428,9 @@ attach_webrtcbin (OnAirWebrtcPeer *self, GError **error)
                            "The video source is not running");
       return FALSE;
     }
+  /* Sound in the same bundle, when the offer asks for Opus. */
+  if (self->audio_pt != 0)
+    self->audio_tap = on_air_broadcast_attach_audio (self->broadcast, self->webrtcbin, self->audio_pt, name);
   return TRUE;
 }
 
@@ -547,6 +555,8 @@ on_air_webrtc_peer_answer_async (OnAirWebrtcPeer     *self,
                                "This viewer has already negotiated");
       return;
     }
+  if (!on_air_sdp_choose_audio (offer, &self->audio_pt))
+    self->audio_pt = 0;
   if (!on_air_sdp_choose_video_codec (offer, &self->codec, &self->pt, &error) ||
       !attach_webrtcbin (self, &error))
     {
@@ -593,6 +603,9 @@ on_air_webrtc_peer_close (OnAirWebrtcPeer *self)
     g_signal_handlers_disconnect_by_data (self->webrtcbin, self);
   if (self->tap != NULL)
     on_air_broadcast_detach_webrtc (self->broadcast, g_steal_pointer (&self->tap));
+  /* After the video's: that stops the webrtcbin the sound's queue feeds. */
+  if (self->audio_tap != NULL)
+    on_air_broadcast_detach_audio (self->broadcast, g_steal_pointer (&self->audio_tap));
   gst_clear_object (&self->webrtcbin);
 
   g_object_ref (self);
