@@ -84,10 +84,10 @@ print_portal_cameras (void)
   gst_device_monitor_stop (monitor);
   for (GList *l = devices; l != NULL; l = l->next)
     {
-      g_autoptr(GstStructure) props = gst_device_get_properties (l->data);
       g_autofree char *name = gst_device_get_display_name (l->data);
 
-      if (props == NULL || g_strcmp0 (gst_structure_get_string (props, "device.api"), "pipewire") != 0)
+      /* PipeWire's devices carry no device.api; their type tells them. */
+      if (!g_str_has_prefix (G_OBJECT_TYPE_NAME (l->data), "GstPipeWire"))
         continue;
       g_string_append_printf (names, "%s%s", n++ ? ", " : "", name);
     }
