@@ -104,22 +104,35 @@ onair["sources"] = [{"type": "dir", "path": top, "skip": skip}]
 onair["config-opts"] = [o for o in onair.get("config-opts", []) if o != "-Dtests=false"] + ["-Dtests=true"]
 onair["run-tests"] = True
 onair.setdefault("build-options", {})["test-args"] = ["--share=network"]
+# The engine's tests; the window's need a display, the portal's a session
+# bus, po a German locale: they run on the host.
 tests = "headless engine rtsp server webrtc webcam"
+onair["test-rule"] = ""
 onair["test-commands"] = [
+    # glib-networking's libproxy warns when there is no session bus, and
+    # GTest makes warnings fatal.
     "cd $(test -f build.ninja && echo . || echo _flatpak_build) && "
-    "meson test --num-processes 1 --print-errorlogs " + tests]
+    "GIO_USE_PROXY_RESOLVER=dummy meson test --num-processes 1 --print-errorlogs " + tests +
+    # A failing test fails the check, not the build: the app is still
+    # installed and run below.
+    "; echo onair-sandbox-tests-status=$?"]
 json.dump(m, open(out, "w"), indent=2)
 PY
 
 t=$(date +%s.%N)
 if flatpak-builder --user --install --force-clean --disable-rofiles-fuse \
      --state-dir="$cache/builder" "$work/app-build" "$work/$app.json" >"$out/build.log" 2>&1; then
-  summary=$(grep -E '^(Ok|Fail|Skipped|Timeout):' "$out/build.log" | tr -s ' ' | paste -sd ' ')
-  pass "build in the trixie SDK, engine tests in the build sandbox ($summary) ($(elapsed "$t"))"
+  pass "build in the trixie SDK with the manifest's modules, installed ($(elapsed "$t"))"
 else
-  fail "build or tests in the build sandbox (see $out/build.log)"
+  fail "build in the trixie SDK (see $out/build.log)"
   grep -E 'FAIL|error|Error' "$out/build.log" | tail -20
   exit 1
+fi
+summary=$(grep -E '^(Ok|Fail|Skipped|Timeout):' "$out/build.log" | tr -s ' ' | paste -sd ' ')
+if grep -q '^onair-sandbox-tests-status=0$' "$out/build.log"; then
+  pass "engine tests inside the build sandbox: $summary"
+else
+  fail "engine tests inside the build sandbox: $summary; failed: $(grep -E '^(not ok|ERROR:)' "$out/build.log" | grep -oE '/[a-z0-9-]+/[a-z0-9/-]+' | sort -u | paste -sd ' ')"
 fi
 grep -E '^ *[0-9]+/[0-9]+ ' "$out/build.log" > "$out/sandbox-tests.txt" || true
 

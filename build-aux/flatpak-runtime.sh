@@ -20,7 +20,7 @@ packages=(
   # On Air) and what flatpak-builder runs inside the SDK
   gcc libc6-dev make cmake meson ninja-build pkgconf gettext
   libglib2.0-bin libglib2.0-dev-bin libgtk-4-bin desktop-file-utils
-  appstream appstream-util librsvg2-common
+  appstream appstream-util librsvg2-common elfutils
   libglib2.0-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   libgstreamer-plugins-bad1.0-dev libsoup-3.0-dev libjson-glib-dev
   libgtk-4-dev libadwaita-1-dev

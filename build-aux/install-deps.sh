@@ -15,6 +15,11 @@ packages=(
   # tests: RTSP camera fixture, validators, X server, QR decoder, browser
   libgstrtspserver-1.0-dev desktop-file-utils appstream-util xvfb xauth zbar-tools
   chromium curl
+  # the Flatpak check (build-aux/flatpak-check.sh): a runtime from Debian
+  # packages, the build, a private PipeWire with a virtual camera, a
+  # stand-in camera portal, screenshots of Xvfb
+  flatpak flatpak-builder mmdebstrap bubblewrap bc
+  pipewire pipewire-bin gstreamer1.0-pipewire dbus-daemon python3-gi x11-utils
   # benchmark: the original tutorial's stack, for comparison
   python3 python3-flask python3-opencv python3-numpy python3-matplotlib
 )
