@@ -39,7 +39,13 @@ key=$(printf '%s\n' "$recipe" "$suite" "$mirror" "${packages[@]}" | sort | sha25
 dir="$cache/runtime-$key"
 export FLATPAK_USER_DIR="$cache/flatpak"
 
-if [ -f "$dir/done" ] && flatpak --user info org.onair.Debian.Sdk//trixie >/dev/null 2>&1; then
+# Done when what is installed is what this package list made.
+installed() {
+  for kind in Platform Sdk; do
+    flatpak --user info --show-commit org.onair.Debian.$kind//$suite 2>/dev/null || echo none
+  done
+}
+if [ -f "$dir/done" ] && [ "$(installed)" = "$(cat "$dir/done")" ]; then
   exit 0
 fi
 
@@ -81,6 +87,6 @@ rm -rf "$dir/platform" "$dir/sdk"
 
 flatpak --user remote-delete --force onair-debian >/dev/null 2>&1 || true
 flatpak --user remote-add --no-gpg-verify onair-debian "$dir/repo"
-flatpak --user install -y --noninteractive onair-debian \
+flatpak --user install -y --noninteractive --reinstall onair-debian \
   org.onair.Debian.Platform//$suite org.onair.Debian.Sdk//$suite >&2
-touch "$dir/done"
+installed > "$dir/done"
