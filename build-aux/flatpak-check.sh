@@ -57,7 +57,7 @@ if ! bwrap --ro-bind / / --dev /dev --proc /proc --unshare-pid --unshare-net tru
   echo "SKIP bubblewrap cannot run here ($(bwrap --ro-bind / / true 2>&1 | head -1)): no Flatpak check"
   exit 77
 fi
-for tool in flatpak flatpak-builder mmdebstrap Xvfb pipewire gst-launch-1.0 dbus-daemon curl bc; do
+for tool in flatpak flatpak-builder eu-strip mmdebstrap Xvfb pipewire gst-launch-1.0 dbus-daemon curl bc; do
   command -v "$tool" >/dev/null || { fail "$tool is missing: run build-aux/install-deps.sh"; exit 1; }
 done
 [ -x "$whep_client" ] || { fail "no WHEP viewer at $whep_client: build the checkout first"; exit 1; }
@@ -157,9 +157,12 @@ run_app() {
   app_pid=$!
   pids+=("$app_pid")
 }
-# The app's own pid outside the sandbox, to signal it as a user would.
+# The app's own pid outside the sandbox, to signal it as a user would:
+# flatpak's child-pid is bwrap's init in the sandbox, the app its child.
 app_child_pid() {
-  flatpak ps --columns=application,child-pid 2>/dev/null | awk -v a="$app" '$1 == a { print $2; exit }'
+  local init
+  init=$(flatpak ps --columns=application,child-pid 2>/dev/null | awk -v a="$app" '$1 == a { print $2; exit }')
+  [ -n "$init" ] && { pgrep -P "$init" | head -1 || echo "$init"; }
 }
 wait_for() {  # seconds, command...
   local until=$(( $(date +%s) + $1 )); shift
