@@ -163,7 +163,7 @@ run_app() {
 # flatpak's child-pid is bwrap's init in the sandbox, the app its child.
 app_child_pid() {
   local init
-  init=$(flatpak ps --columns=application,child-pid 2>/dev/null | awk -v a="$app" '$1 == a { print $2; exit }')
+  init=$(flatpak ps --columns=pid,child-pid 2>/dev/null | awk -v p="$app_pid" '$1 == p { print $2; exit }')
   [ -n "$init" ] && { pgrep -P "$init" | head -1 || echo "$init"; }
 }
 wait_for() {  # seconds, command...
@@ -176,7 +176,7 @@ wait_for() {  # seconds, command...
 stop_app() {  # SIGTERM to the app; its exit status
   local child
   child=$(app_child_pid)
-  [ -n "$child" ] && kill -TERM "$child"
+  if [ -n "$child" ]; then kill -TERM "$child"; else kill "$app_pid"; fi
   wait "$app_pid"
 }
 # The first viewer URL the app printed: sets $port and $token.
