@@ -19,6 +19,11 @@ packages=(
   chromium curl
   # tests: a private PipeWire session with virtual cameras (tests/fixtures/pipewire-fixture.c)
   pipewire pipewire-bin wireplumber gstreamer1.0-pipewire
+  # the Flatpak check (build-aux/flatpak-check.sh): a runtime from Debian
+  # packages, the build, a private PipeWire with a virtual camera, a
+  # stand-in camera portal, screenshots of Xvfb
+  flatpak flatpak-builder mmdebstrap bubblewrap bc elfutils
+  dbus-daemon python3-gi x11-utils
   # benchmark: the original tutorial's stack, for comparison
   python3 python3-flask python3-opencv python3-numpy python3-matplotlib
 )

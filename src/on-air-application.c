@@ -12,6 +12,7 @@
 
 #include "onair-ui-resources.h"
 #include "on-air-application.h"
+#include "on-air-portal.h"
 #include "on-air-window.h"
 
 struct _OnAirApplication
@@ -21,6 +22,13 @@ struct _OnAirApplication
   OnAirOptions   options;
   guint          sigint_source;
   guint          sigterm_source;
+
+  /* Sandboxed: the camera portal answers before the window (and its
+   * device monitor) exists. */
+  GCancellable  *portal_cancellable;
+  gboolean       portal_pending;
+  gboolean       activate_pending;
+  GError        *camera_error;
 };
 
 G_DEFINE_FINAL_TYPE (OnAirApplication, on_air_application, ADW_TYPE_APPLICATION)
@@ -135,6 +143,27 @@ on_quit_signal (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+static void
+on_portal_answered (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(OnAirApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!on_air_portal_open_cameras_finish (result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_warning ("%s", error->message);
+      self->camera_error = g_steal_pointer (&error);
+    }
+  self->portal_pending = FALSE;
+  if (self->activate_pending)
+    {
+      self->activate_pending = FALSE;
+      g_application_activate (G_APPLICATION (self));
+    }
+  g_application_release (G_APPLICATION (self));
+}
+
 static const GActionEntry app_actions[] = {
   { "start-broadcast", start_broadcast_activated },
   { "stop-broadcast", stop_broadcast_activated },
@@ -164,6 +193,15 @@ on_air_application_startup (GApplication *application)
                                          (const char *[]) { "<Control>period", NULL });
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.copy-url",
                                          (const char *[]) { "<Control><Shift>c", NULL });
+
+  if (on_air_portal_is_sandboxed ())
+    {
+      self->portal_pending = TRUE;
+      self->portal_cancellable = g_cancellable_new ();
+      g_application_hold (application);
+      on_air_portal_open_cameras_async (NULL, self->portal_cancellable, on_portal_answered,
+                                        g_object_ref (self));
+    }
 }
 
 static void
@@ -173,6 +211,7 @@ on_air_application_shutdown (GApplication *application)
 
   g_clear_handle_id (&self->sigint_source, g_source_remove);
   g_clear_handle_id (&self->sigterm_source, g_source_remove);
+  g_cancellable_cancel (self->portal_cancellable);
 
   G_APPLICATION_CLASS (on_air_application_parent_class)->shutdown (application);
 }
@@ -180,7 +219,12 @@ on_air_application_shutdown (GApplication *application)
 static void
 on_air_application_activate (GApplication *application)
 {
-  gtk_window_present (GTK_WINDOW (ensure_window (ON_AIR_APPLICATION (application))));
+  OnAirApplication *self = ON_AIR_APPLICATION (application);
+
+  if (self->portal_pending)
+    self->activate_pending = TRUE;
+  else
+    gtk_window_present (GTK_WINDOW (ensure_window (self)));
 }
 
 static void
@@ -192,6 +236,8 @@ on_air_application_finalize (GObject *object)
   g_free (self->options.bind);
   g_free (self->options.token);
   g_free (self->options.title);
+  g_clear_object (&self->portal_cancellable);
+  g_clear_error (&self->camera_error);
 
   G_OBJECT_CLASS (on_air_application_parent_class)->finalize (object);
 }
@@ -247,4 +293,13 @@ on_air_application_get_options (OnAirApplication *self)
 {
   g_return_val_if_fail (ON_AIR_IS_APPLICATION (self), NULL);
   return &self->options;
+}
+
+/* Why cameras cannot be used in the sandbox (the camera portal refused,
+ * or no camera is present), for the window to show; NULL otherwise. */
+const GError *
+on_air_application_get_camera_error (OnAirApplication *self)
+{
+  g_return_val_if_fail (ON_AIR_IS_APPLICATION (self), NULL);
+  return self->camera_error;
 }

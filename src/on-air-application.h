@@ -16,5 +16,6 @@ G_DECLARE_FINAL_TYPE (OnAirApplication, on_air_application, ON_AIR, APPLICATION,
 /* @options: what the command line chose (copied); NULL for none. */
 OnAirApplication   *on_air_application_new         (const OnAirOptions *options);
 const OnAirOptions *on_air_application_get_options (OnAirApplication   *self);
+const GError       *on_air_application_get_camera_error (OnAirApplication *self);
 
 G_END_DECLS

@@ -14,7 +14,9 @@
 #include "on-air-broadcast.h"
 #include "on-air-error.h"
 #include "on-air-headless.h"
+#include "on-air-camera.h"
 #include "on-air-lan.h"
+#include "on-air-portal.h"
 #include "on-air-server.h"
 #include "on-air-token.h"
 
@@ -92,6 +94,71 @@ print_urls (const OnAirOptions *options, OnAirBroadcast *broadcast, guint port, 
       g_print ("%s\n", url);
     }
   fflush (stdout);
+typedef struct
+{
+  GMainLoop *loop;
+  GError    *error;
+} PortalWait;
+
+static void
+on_portal_answered (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  PortalWait *wait = user_data;
+
+  on_air_portal_open_cameras_finish (result, &wait->error);
+  g_main_loop_quit (wait->loop);
+}
+
+/* The cameras the portal's PipeWire connection shows, on one line: what
+ * reached the app through the portal. */
+static void
+print_portal_cameras (void)
+{
+  g_autoptr(GstDeviceMonitor) monitor = on_air_camera_monitor_new ();
+  g_autoptr(GString) names = g_string_new (NULL);
+  GList *devices;
+  guint n = 0;
+
+  if (!gst_device_monitor_start (monitor))
+    return;
+  devices = gst_device_monitor_get_devices (monitor);
+  gst_device_monitor_stop (monitor);
+  for (GList *l = devices; l != NULL; l = l->next)
+    {
+      g_autofree char *name = gst_device_get_display_name (l->data);
+
+      /* PipeWire's devices carry no device.api; their type tells them. */
+      if (!g_str_has_prefix (G_OBJECT_TYPE_NAME (l->data), "GstPipeWire"))
+        continue;
+      g_string_append_printf (names, "%s%s", n++ ? ", " : "", name);
+    }
+  g_list_free_full (devices, gst_object_unref);
+  g_printerr ("onair: the camera portal shows %u camera(s)%s%s\n", n, n ? ": " : "", names->str);
+}
+
+/* In a Flatpak sandbox cameras come through the camera portal; the
+ * device monitor must not start before it answered. A refusal is a
+ * message: the test pattern and RTSP still work. */
+static void
+open_portal_cameras (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  PortalWait wait = { NULL, NULL };
+
+  g_main_context_push_thread_default (context);
+  wait.loop = g_main_loop_new (context, FALSE);
+  on_air_portal_open_cameras_async (NULL, NULL, on_portal_answered, &wait);
+  g_main_loop_run (wait.loop);
+  g_main_loop_unref (wait.loop);
+  while (g_main_context_iteration (context, FALSE))
+    ;
+  g_main_context_pop_thread_default (context);
+
+  if (wait.error != NULL)
+    g_printerr ("onair: %s\n", wait.error->message);
+  else
+    print_portal_cameras ();
+  g_clear_error (&wait.error);
 }
 
 int
@@ -120,6 +187,11 @@ on_air_headless_run (const OnAirOptions *options)
       g_printerr ("onair: the port must be between 0 and 65535\n");
       return 2;
     }
+
+  if (on_air_portal_is_sandboxed () &&
+      (on_air_source_spec_get_kind (spec) == ON_AIR_SOURCE_AUTO ||
+       on_air_source_spec_get_kind (spec) == ON_AIR_SOURCE_CAMERA))
+    open_portal_cameras ();
 
   loop = g_main_loop_new (NULL, FALSE);
   /* Before anything is printed: a script may signal as soon as it reads

@@ -22,6 +22,8 @@ typedef enum
   ON_AIR_ERROR_PORT_IN_USE,
   ON_AIR_ERROR_LISTEN,
   ON_AIR_ERROR_CAMERA_GONE,     /* the camera asked for is not connected (now) */
+  ON_AIR_ERROR_CAMERA_DENIED,   /* the camera portal refused access */
+  ON_AIR_ERROR_PORTAL,          /* sandboxed, and the camera portal failed */
 } OnAirError;
 
 GQuark on_air_error_quark (void);
