@@ -39,7 +39,13 @@ ensure_window (OnAirApplication *self)
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
 
   if (window == NULL)
-    window = GTK_WINDOW (on_air_window_new (self));
+    {
+      window = GTK_WINDOW (on_air_window_new (self));
+      /* Sandboxed without camera access: said once, in the window; the
+       * test pattern and network cameras work all the same. */
+      if (self->camera_error != NULL)
+        on_air_window_show_message (ON_AIR_WINDOW (window), self->camera_error->message);
+    }
   return ON_AIR_WINDOW (window);
 }
 

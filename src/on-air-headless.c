@@ -94,6 +94,8 @@ print_urls (const OnAirOptions *options, OnAirBroadcast *broadcast, guint port, 
       g_print ("%s\n", url);
     }
   fflush (stdout);
+}
+
 typedef struct
 {
   GMainLoop *loop;
@@ -116,23 +118,16 @@ print_portal_cameras (void)
 {
   g_autoptr(GstDeviceMonitor) monitor = on_air_camera_monitor_new ();
   g_autoptr(GString) names = g_string_new (NULL);
-  GList *devices;
+  GList *cameras;
   guint n = 0;
 
   if (!gst_device_monitor_start (monitor))
     return;
-  devices = gst_device_monitor_get_devices (monitor);
+  cameras = on_air_camera_list (monitor);
   gst_device_monitor_stop (monitor);
-  for (GList *l = devices; l != NULL; l = l->next)
-    {
-      g_autofree char *name = gst_device_get_display_name (l->data);
-
-      /* PipeWire's devices carry no device.api; their type tells them. */
-      if (!g_str_has_prefix (G_OBJECT_TYPE_NAME (l->data), "GstPipeWire"))
-        continue;
-      g_string_append_printf (names, "%s%s", n++ ? ", " : "", name);
-    }
-  g_list_free_full (devices, gst_object_unref);
+  for (GList *l = cameras; l != NULL; l = l->next)
+    g_string_append_printf (names, "%s%s", n++ ? ", " : "", ((OnAirCamera *) l->data)->name);
+  g_list_free_full (cameras, (GDestroyNotify) on_air_camera_free);
   g_printerr ("onair: the camera portal shows %u camera(s)%s%s\n", n, n ? ": " : "", names->str);
 }
 

@@ -537,6 +537,20 @@ on_air_window_get_broadcast (OnAirWindow *self)
 }
 
 void
+on_air_window_show_message (OnAirWindow *self, const char *message)
+{
+  AdwToast *message_toast;
+
+  g_return_if_fail (ON_AIR_IS_WINDOW (self));
+
+  message_toast = adw_toast_new (message);
+  /* Stays until read: it explains why no camera is offered. */
+  adw_toast_set_timeout (message_toast, 0);
+  adw_toast_set_priority (message_toast, ADW_TOAST_PRIORITY_HIGH);
+  adw_toast_overlay_add_toast (self->toast_overlay, message_toast);
+}
+
+void
 on_air_window_choose_source (OnAirWindow *self, const char *source)
 {
   g_autofree char *what = NULL;

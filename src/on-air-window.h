@@ -25,6 +25,9 @@ OnAirWindow           *on_air_window_new_with_options (OnAirApplication   *appli
 void                   on_air_window_start_broadcast  (OnAirWindow      *self);
 void                   on_air_window_stop_broadcast   (OnAirWindow      *self);
 gboolean               on_air_window_get_broadcasting (OnAirWindow      *self);
+/* A message for the person, shown until dismissed. */
+void                   on_air_window_show_message     (OnAirWindow      *self,
+                                                       const char       *message);
 /* Shows @source (as --source takes it), as if chosen in the window; a
  * live broadcast keeps its viewers and link. */
 void                   on_air_window_choose_source    (OnAirWindow      *self,
