@@ -15,6 +15,7 @@
 #include "on-air-source-spec.h"
 #include "fixtures/pipewire-fixture.h"
 #include "test-util.h"
+#include "whep-client.h"
 
 #define CAMERA_ARGB 0xff2080e0u  /* R 0x20, G 0x80, B 0xe0 */
 
@@ -412,6 +413,58 @@ test_broadcast (void)
   unpublish (pw, "PipeWire Test Camera");
 }
 
+/* Viewers on a PipeWire camera that another program publishes (as a
+ * real camera service does), for seconds: PipeWire 0.3.65 took frames'
+ * shared memory back under our encoders, a crash within seconds. */
+static void
+test_pipewire_viewers_stay (void)
+{
+  PipewireFixture *pw = pipewire_session ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) publisher = NULL;
+  g_autoptr(MjpegReader) reader = NULL;
+  g_autoptr(WhepViewer) viewer = NULL;
+  g_autofree char *location = NULL;
+  g_autofree char *url = NULL;
+  g_auto(GStrv) envp = NULL;
+  g_autoptr(GstDeviceMonitor) monitor = NULL;
+  TestServer *ts;
+
+  if (pw == NULL)
+    return;
+  envp = pipewire_fixture_get_environ (pw);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_subprocess_launcher_set_environ (launcher, envp);
+  publisher = g_subprocess_launcher_spawn (launcher, &error, "gst-launch-1.0", "-q",
+                                           "videotestsrc", "is-live=true", "pattern=ball", "!",
+                                           "video/x-raw,format=I420,width=1280,height=720,framerate=30/1", "!",
+                                           "pipewiresink", "mode=provide",
+                                           "stream-properties=props,media.class=Video/Source,"
+                                           "node.description=Separate,node.name=onair-test.separate",
+                                           NULL);
+  g_assert_no_error (error);
+  monitor = on_air_camera_monitor_new ();
+  g_assert_true (gst_device_monitor_start (monitor));
+  g_assert_true (test_wait_camera (monitor, "pipewire://onair-test.separate", TRUE, 10000));
+
+  ts = test_server_new ("pipewire://onair-test.separate", NULL, 4);
+  g_assert_true (test_server_wait_live (ts, 10000));
+  url = test_server_url (ts, "/stream.mjpg");
+  reader = mjpeg_reader_new (url);
+  viewer = whep_viewer_new ("H264", TRUE);
+  location = test_whep_connect (ts, viewer);
+  g_assert_true (mjpeg_reader_wait_frames (reader, 150, 20000));
+  g_assert_true (test_whep_wait_frames (viewer, 100, 20000));
+  g_clear_pointer (&reader, mjpeg_reader_free);
+  g_clear_pointer (&viewer, whep_viewer_free);
+  test_server_free (ts);
+  g_subprocess_force_exit (publisher);
+  g_subprocess_wait (publisher, NULL, NULL);
+  g_assert_true (test_wait_camera (monitor, "pipewire://onair-test.separate", FALSE, 10000));
+  gst_device_monitor_stop (monitor);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -428,6 +481,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/camera/same-node-name", test_same_node_name);
   g_test_add_func ("/camera/play", test_play);
   g_test_add_func ("/camera/broadcast", test_broadcast);
+  g_test_add_func ("/camera/pipewire-viewers-stay", test_pipewire_viewers_stay);
 
   status = g_test_run ();
   g_clear_pointer (&session, pipewire_fixture_free);

@@ -336,9 +336,12 @@ on_air_camera_create_element (GstDevice *device)
   g_return_val_if_fail (GST_IS_DEVICE (device), NULL);
 
   element = gst_device_create_element (device, NULL);
-  /* No keepalive-time: a camera that stops sending must look stalled. */
+  /* No keepalive-time: a camera that stops sending must look stalled.
+   * always-copy: PipeWire 0.3.65 takes a frame's shared memory back
+   * while our encoders still read it (a crash in jpegenc, seen in the
+   * benchmark); one copy per frame is the price. */
   if (element != NULL && is_pipewire (device))
-    g_object_set (element, "do-timestamp", TRUE, NULL);
+    g_object_set (element, "do-timestamp", TRUE, "always-copy", TRUE, NULL);
   return element;
 }
 
