@@ -171,7 +171,7 @@ class Sources:
             subprocess.run(['meson', 'setup', build, bench.TOP, '-Dbuildtype=debugoptimized'], check=True,
                            stdout=subprocess.DEVNULL)
         subprocess.run(['ninja', '-C', build], check=True, stdout=subprocess.DEVNULL)
-        self.onair = os.path.join(build, 'src', 'onair')
+        self.onair = os.path.abspath(self.args.onair or os.path.join(build, 'src', 'onair'))
         self.fixture_exe = os.path.join(build, 'tests', 'onair-rtsp-fixture')
         self.mjpeg = os.path.join(build, 'bench', 'onair-bench-mjpeg')
         self.whep = os.path.join(build, 'bench', 'onair-bench-whep')
@@ -327,6 +327,7 @@ class Sources:
         r = self.results
         m = r['meta']
         out = [f'On Air per source, {m["date"]}: {m["cores"]} cores ({m["cpu"]}), commit {m["commit"]}, '
+               f'onair {m["onair"]}, '
                f'{m["runs"]} runs per source, medians (range); {self.args.window:.0f}-s windows; '
                f'load average before: {m["loadavg_before"]}.', '']
         out.append('| source | mode On Air used | onair started → source live, ms | → first MJPEG frame, ms | '
@@ -420,7 +421,7 @@ class Sources:
         commit = subprocess.run(['git', '-C', bench.TOP, 'rev-parse', '--short', 'HEAD'],
                                 capture_output=True, text=True).stdout.strip()
         self.results['meta'] = {'date': time.strftime('%Y-%m-%dT%H:%M:%S%z'), 'cores': os.cpu_count(),
-                                'cpu': bench._cpu_model(), 'commit': commit, 'runs': self.args.runs,
+                                'cpu': bench._cpu_model(), 'commit': commit, 'runs': self.args.runs, 'onair': self.onair,
                                 'loadavg_before': bench.loadavg()}
         try:
             for key in self.args.sources:
@@ -450,6 +451,7 @@ def main():
     p = argparse.ArgumentParser(description='On Air per source kind (see bench/README.md).')
     p.add_argument('--out', default=os.path.join(HERE, 'results'))
     p.add_argument('--build-dir')
+    p.add_argument('--onair', help='the onair program (default: the build directory\'s)')
     p.add_argument('--runs', type=int, default=3)
     p.add_argument('--window', type=float, default=10.0)
     p.add_argument('--sources', default=','.join(SOURCES), help='comma-separated: ' + ', '.join(SOURCES))
