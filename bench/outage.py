@@ -376,6 +376,14 @@ class Outage:
                 label = 'MJPEG' if key.startswith('mjpeg') else f'WebRTC {int(key[-1]) + 1}'
                 out.append(f'| {seconds} s | {label} | {agg("to_slate_ms")} | {agg("to_camera_ms")} | '
                            f'{agg("still_at_stop_ms")} / {agg("still_at_return_ms")} | {srv("server_not_live_ms")} | {srv("server_live_ms")} |')
+        if r['rounds']:
+            others = sum(v['other_frames'] for x in r['rounds'] for v in x['viewers'].values())
+            lows = [x['server_viewers_min'] for x in r['rounds'] if x['server_viewers_min'] is not None]
+            highs = [x['server_viewers_max'] for x in r['rounds'] if x['server_viewers_max'] is not None]
+            out.append('')
+            out.append(f'Viewers the server listed from each stop until the camera was live again: '
+                       f'{min(lows) if lows else "–"} to {max(highs) if highs else "–"} (3 connected). '
+                       f'Pictures that were neither camera nor slate, all rounds, all viewers: {others}.')
         out.append('')
         s = r.get('slate_cpu') or {}
         if s:
