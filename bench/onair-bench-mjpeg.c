@@ -166,6 +166,37 @@ static void conn_close (Conn *conn, const char *error);
 
 static const Sample stop_sample = { 0 };
 
+/* The stamp of a decoded sample; with --classify also reports the picture
+ * as camera or slate. FALSE when no stamp could be read. */
+static gboolean
+read_decoded (Bench *bench, const Sample *s, GstSample *decoded, guint32 *stamp)
+{
+  GstVideoInfo info;
+  GstVideoFrame frame;
+  gboolean ok = FALSE;
+
+  /* jpegdec gives planar YUV or gray: plane 0 is the luma. */
+  if (decoded == NULL || !gst_video_info_from_caps (&info, gst_sample_get_caps (decoded)) ||
+      !(GST_VIDEO_INFO_IS_YUV (&info) || GST_VIDEO_INFO_IS_GRAY (&info)) ||
+      !gst_video_frame_map (&frame, &info, gst_sample_get_buffer (decoded), GST_MAP_READ))
+    return FALSE;
+  if (bench->classify)
+    {
+      double age = 0;
+      BenchFrameKind kind = bench_classify_frame (&frame, s->arrival_real_us, &age);
+
+      bench_emit_frame ("mjpeg", s->viewer, s->arrival_real_us, kind, age);
+      /* Latency only from camera frames: the slate has no stamp. */
+      ok = kind == BENCH_FRAME_CAMERA;
+      *stamp = (guint32) (s->arrival_real_us / 1000 - (gint64) age);
+    }
+  else
+    ok = on_air_stamp_read (GST_VIDEO_FRAME_PLANE_DATA (&frame, 0), GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0),
+                            GST_VIDEO_FRAME_WIDTH (&frame), GST_VIDEO_FRAME_HEIGHT (&frame), stamp);
+  gst_video_frame_unmap (&frame);
+  return ok;
+}
+
 static gpointer
 decode_worker (gpointer data)
 {
@@ -193,10 +224,8 @@ decode_worker (gpointer data)
       g_autoptr(GstSample) decoded = NULL;
       GstBuffer *buffer;
       gint64 t0, t1;
-      GstVideoInfo info;
-      GstVideoFrame frame;
-      guint32 stamp;
-      gboolean ok = FALSE;
+      guint32 stamp = 0;
+      gboolean ok;
 
       if (s == &stop_sample)
         break;
@@ -207,32 +236,7 @@ decode_worker (gpointer data)
       decoded = gst_app_sink_try_pull_sample (GST_APP_SINK (sink), 5 * GST_SECOND);
       t1 = g_get_monotonic_time ();
 
-      /* jpegdec gives planar YUV or gray: plane 0 is the luma. */
-      if (decoded != NULL &&
-          gst_video_info_from_caps (&info, gst_sample_get_caps (decoded)) &&
-          (GST_VIDEO_INFO_IS_YUV (&info) || GST_VIDEO_INFO_IS_GRAY (&info)))
-        {
-          if (bench->classify && gst_video_frame_map (&frame, &info, gst_sample_get_buffer (decoded), GST_MAP_READ))
-            {
-              double age = 0;
-              BenchFrameKind kind = bench_classify_frame (&frame, s->arrival_real_us, &age);
-
-              gst_video_frame_unmap (&frame);
-              bench_emit_frame ("mjpeg", s->viewer, s->arrival_real_us, kind, age);
-              /* Latency only from camera frames: the slate has no stamp. */
-              ok = kind == BENCH_FRAME_CAMERA;
-              stamp = (guint32) (s->arrival_real_us / 1000 - (gint64) age);
-            }
-          else if (gst_video_frame_map (&frame, &info, gst_sample_get_buffer (decoded), GST_MAP_READ))
-            {
-              ok = on_air_stamp_read (GST_VIDEO_FRAME_PLANE_DATA (&frame, 0),
-                                      GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0),
-                                      GST_VIDEO_FRAME_WIDTH (&frame),
-                                      GST_VIDEO_FRAME_HEIGHT (&frame), &stamp);
-              gst_video_frame_unmap (&frame);
-            }
-        }
-
+      ok = read_decoded (bench, s, decoded, &stamp);
       g_mutex_lock (&bench->lock);
       if (ok)
         {

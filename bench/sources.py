@@ -2,7 +2,7 @@
 """On Air per source kind: time to the first frame, and the server's cost
 with one MJPEG and one WebRTC viewer.
 
-    bench/sources.py                 # 6 sources × 3 runs, then the fake camera alone: ~7 minutes
+    bench/sources.py                 # 6 sources × 3 runs, then the fake camera alone: ~8 minutes
     bench/sources.py --runs 1 --sources test,rtsp-h264
 
 Sources: On Air's test pattern; an RTSP camera (tests/onair-rtsp-fixture)
@@ -32,6 +32,7 @@ SPDX-License-Identifier: GPL-3.0-or-later
 import argparse
 import json
 import os
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -149,7 +150,6 @@ class PipeWire:
 
 
 def _split(launch):
-    import shlex
     return shlex.split(launch)
 
 
