@@ -35,10 +35,13 @@ bench_cpu_seconds (void)
   return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
+/* Whole lines, also when several threads emit. */
 void
 bench_emit (GString *line)
 {
+  flockfile (stdout);
   fputs (line->str, stdout);
   fputc ('\n', stdout);
   fflush (stdout);
+  funlockfile (stdout);
 }

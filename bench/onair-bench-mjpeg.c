@@ -1,6 +1,6 @@
 /* onair-bench-mjpeg: N MJPEG viewers in one process, for the benchmark
  *
- *   onair-bench-mjpeg URL N SECONDS [--warmup S] [--decode-rate R] [--hold]
+ *   onair-bench-mjpeg URL N SECONDS [--warmup S] [--decode-rate R] [--hold] [--classify]
  *
  * Opens N HTTP connections to URL (an On Air /stream.mjpg, or any
  * multipart/x-mixed-replace JPEG stream) from one non-blocking main loop,
@@ -20,6 +20,11 @@
  * after the warm-up, and {"event":"result"…} after SECONDS. With --hold
  * the connections stay open after the result until stdin closes, so the
  * caller can read the server's memory under load.
+ *
+ * With --classify every part of every connection is decoded, from the
+ * start, and reported as a "frame" event: its arrival time (wall clock)
+ * and whether it shows the camera (a recent stamp) or On Air's slate
+ * (bench-classify.c). The outage bench reads these.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -42,6 +47,7 @@
 #include <gst/gst.h>
 #include <gst/video/video.h>
 
+#include "bench-classify.h"
 #include "bench-util.h"
 #include "on-air-stamp.h"
 
@@ -50,6 +56,7 @@
 #define MAX_PART (16 * 1024 * 1024)
 #define CONNECT_TIMEOUT_S 15
 #define MAX_QUEUED_SAMPLES 4
+#define MAX_QUEUED_CLASSIFY 64
 
 typedef enum
 {
@@ -107,12 +114,14 @@ typedef struct
   guint64     frames_at_window;
   guint64     bytes;
   gint64      first_frame_us; /* monotonic */
+  gint64      first_frame_real_us;
 } Conn;
 
 typedef struct
 {
   GBytes *jpeg;
   gint64  arrival_real_us;
+  guint   viewer;
 } Sample;
 
 struct _Bench
@@ -126,6 +135,7 @@ struct _Bench
   double         warmup;
   double         decode_rate;
   gboolean       hold;
+  gboolean       classify;
   Conn          *conns;
   guint          next_connect;
   gint64         started_us;
@@ -156,6 +166,37 @@ static void conn_close (Conn *conn, const char *error);
 
 static const Sample stop_sample = { 0 };
 
+/* The stamp of a decoded sample; with --classify also reports the picture
+ * as camera or slate. FALSE when no stamp could be read. */
+static gboolean
+read_decoded (Bench *bench, const Sample *s, GstSample *decoded, guint32 *stamp)
+{
+  GstVideoInfo info;
+  GstVideoFrame frame;
+  gboolean ok = FALSE;
+
+  /* jpegdec gives planar YUV or gray: plane 0 is the luma. */
+  if (decoded == NULL || !gst_video_info_from_caps (&info, gst_sample_get_caps (decoded)) ||
+      !(GST_VIDEO_INFO_IS_YUV (&info) || GST_VIDEO_INFO_IS_GRAY (&info)) ||
+      !gst_video_frame_map (&frame, &info, gst_sample_get_buffer (decoded), GST_MAP_READ))
+    return FALSE;
+  if (bench->classify)
+    {
+      double age = 0;
+      BenchFrameKind kind = bench_classify_frame (&frame, s->arrival_real_us, &age);
+
+      bench_emit_frame ("mjpeg", s->viewer, s->arrival_real_us, kind, age);
+      /* Latency only from camera frames: the slate has no stamp. */
+      ok = kind == BENCH_FRAME_CAMERA;
+      *stamp = (guint32) (s->arrival_real_us / 1000 - (gint64) age);
+    }
+  else
+    ok = on_air_stamp_read (GST_VIDEO_FRAME_PLANE_DATA (&frame, 0), GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0),
+                            GST_VIDEO_FRAME_WIDTH (&frame), GST_VIDEO_FRAME_HEIGHT (&frame), stamp);
+  gst_video_frame_unmap (&frame);
+  return ok;
+}
+
 static gpointer
 decode_worker (gpointer data)
 {
@@ -183,10 +224,8 @@ decode_worker (gpointer data)
       g_autoptr(GstSample) decoded = NULL;
       GstBuffer *buffer;
       gint64 t0, t1;
-      GstVideoInfo info;
-      GstVideoFrame frame;
-      guint32 stamp;
-      gboolean ok = FALSE;
+      guint32 stamp = 0;
+      gboolean ok;
 
       if (s == &stop_sample)
         break;
@@ -197,21 +236,7 @@ decode_worker (gpointer data)
       decoded = gst_app_sink_try_pull_sample (GST_APP_SINK (sink), 5 * GST_SECOND);
       t1 = g_get_monotonic_time ();
 
-      /* jpegdec gives planar YUV or gray: plane 0 is the luma. */
-      if (decoded != NULL &&
-          gst_video_info_from_caps (&info, gst_sample_get_caps (decoded)) &&
-          (GST_VIDEO_INFO_IS_YUV (&info) || GST_VIDEO_INFO_IS_GRAY (&info)))
-        {
-          if (gst_video_frame_map (&frame, &info, gst_sample_get_buffer (decoded), GST_MAP_READ))
-            {
-              ok = on_air_stamp_read (GST_VIDEO_FRAME_PLANE_DATA (&frame, 0),
-                                      GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0),
-                                      GST_VIDEO_FRAME_WIDTH (&frame),
-                                      GST_VIDEO_FRAME_HEIGHT (&frame), &stamp);
-              gst_video_frame_unmap (&frame);
-            }
-        }
-
+      ok = read_decoded (bench, s, decoded, &stamp);
       g_mutex_lock (&bench->lock);
       if (ok)
         {
@@ -242,6 +267,13 @@ take_sample_turn (Bench *bench, Conn *conn)
   gint64 now = g_get_monotonic_time ();
   guint alive = 0;
 
+  if (bench->classify)
+    {
+      if (g_async_queue_length (bench->samples) < MAX_QUEUED_CLASSIFY)
+        return TRUE;
+      bench->samples_skipped++;
+      return FALSE;
+    }
   if (!bench->in_window || bench->decode_rate <= 0)
     return FALSE;
   if (conn->index != bench->sample_turn || now < bench->next_sample_us)
@@ -277,13 +309,17 @@ part_done (Conn *conn, const guint8 *jpeg, gsize length)
 
   conn->frames++;
   if (conn->first_frame_us == 0)
-    conn->first_frame_us = g_get_monotonic_time ();
+    {
+      conn->first_frame_us = g_get_monotonic_time ();
+      conn->first_frame_real_us = g_get_real_time ();
+    }
   if (jpeg != NULL)
     {
       Sample *s = g_new0 (Sample, 1);
 
       s->jpeg = g_bytes_new (jpeg, length);
       s->arrival_real_us = g_get_real_time ();
+      s->viewer = conn->index;
       g_async_queue_push (bench->samples, s);
     }
 }
@@ -894,7 +930,7 @@ check_connected (gpointer user_data)
   guint with_frames = 0, dead = 0;
   gboolean timed_out = g_get_monotonic_time () - bench->started_us > CONNECT_TIMEOUT_S * G_USEC_PER_SEC;
   g_autoptr(GString) out = NULL;
-  gint64 slowest = 0;
+  gint64 slowest = 0, slowest_real = 0;
 
   if (bench->next_connect < bench->n)
     return G_SOURCE_CONTINUE;
@@ -904,6 +940,7 @@ check_connected (gpointer user_data)
         {
           with_frames++;
           slowest = MAX (slowest, bench->conns[i].first_frame_us - bench->started_us);
+          slowest_real = MAX (slowest_real, bench->conns[i].first_frame_real_us);
         }
       else if (!bench->conns[i].alive)
         dead++;
@@ -912,8 +949,10 @@ check_connected (gpointer user_data)
     return G_SOURCE_CONTINUE;
 
   out = g_string_new (NULL);
-  g_string_printf (out, "{\"event\":\"connected\",\"receiving\":%u,\"failed\":%u,\"slowest_first_frame_ms\":%.1f}",
-                   with_frames, bench->n - with_frames, slowest / 1000.0);
+  /* The wall clock too: the caller compares it with when it started the server. */
+  g_string_printf (out, "{\"event\":\"connected\",\"receiving\":%u,\"failed\":%u,\"slowest_first_frame_ms\":%.1f,"
+                   "\"slowest_first_frame_unix_ms\":%.1f}",
+                   with_frames, bench->n - with_frames, slowest / 1000.0, slowest_real / 1000.0);
   bench_emit (out);
   g_timeout_add ((guint) (bench->warmup * 1000), on_window_start, bench);
   return G_SOURCE_REMOVE;
@@ -958,18 +997,19 @@ main (int argc, char *argv[])
   g_autoptr(GOptionContext) context = g_option_context_new ("URL N SECONDS");
   g_autoptr(GError) error = NULL;
   double warmup = 3, decode_rate = 30;
-  gboolean hold = FALSE;
+  gboolean hold = FALSE, classify = FALSE;
   GOptionEntry entries[] = {
     { "warmup", 0, 0, G_OPTION_ARG_DOUBLE, &warmup, "Seconds between the last first frame and the window", "S" },
     { "decode-rate", 0, 0, G_OPTION_ARG_DOUBLE, &decode_rate, "Frames decoded per second for latency, in all (0: none)", "R" },
     { "hold", 0, 0, G_OPTION_ARG_NONE, &hold, "Keep the connections after the result until stdin closes", NULL },
+    { "classify", 0, 0, G_OPTION_ARG_NONE, &classify, "Decode every part and report it: camera or slate", NULL },
     { NULL }
   };
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_summary (context, "N MJPEG viewers in one process; prints JSON lines.");
   if (!g_option_context_parse (context, &argc, &argv, &error) || argc != 4)
     {
-      g_printerr ("usage: onair-bench-mjpeg URL N SECONDS [--warmup S] [--decode-rate R] [--hold]%s%s\n",
+      g_printerr ("usage: onair-bench-mjpeg URL N SECONDS [--warmup S] [--decode-rate R] [--hold] [--classify]%s%s\n",
                   error ? ": " : "", error ? error->message : "");
       return 2;
     }
@@ -986,6 +1026,7 @@ main (int argc, char *argv[])
   bench.warmup = warmup;
   bench.decode_rate = decode_rate;
   bench.hold = hold;
+  bench.classify = classify;
   if (bench.n == 0 || bench.n > 10000 || bench.seconds <= 0)
     {
       g_printerr ("onair-bench-mjpeg: N must be 1 to 10000 and SECONDS positive\n");

@@ -1,6 +1,6 @@
 /* onair-bench-whep: N WebRTC (WHEP) viewers in one process, for the benchmark
  *
- *   onair-bench-whep URL N SECONDS [--warmup S] [--hold] [--connect-timeout S] [--full]
+ *   onair-bench-whep URL N SECONDS [--warmup S] [--hold] [--connect-timeout S] [--full] [--classify]
  *
  * Each viewer is its own recvonly webrtcbin: ICE, DTLS and RTCP as a
  * browser does them. Frames are counted by the RTP marker bit, which SRTP
@@ -9,7 +9,10 @@
  * fifty viewers cost the client a few percent of a core instead of most of
  * one and leave the two cores to the server being measured. With --full
  * they go the whole way through webrtcbin (decrypted, reordered) and are
- * counted at its output, still without decoding.
+ * counted at its output, still without decoding. With --classify they are
+ * also decoded (avdec_h264, one thread per viewer), and every picture is
+ * reported as a "frame" event: when it left the decoder (wall clock) and
+ * whether it shows the camera or On Air's slate (bench-classify.c).
  *
  * Signalling is WHEP: POST the offer (with every candidate) to URL's /whep,
  * set the answer, DELETE the Location when done. A ?token= in URL is sent
@@ -32,6 +35,7 @@
 #include <gst/gst.h>
 #include <gst/sdp/sdp.h>
 
+#include "bench-classify.h"
 #include "bench-util.h"
 #include "whep-client.h"
 #include <gst/webrtc/webrtc.h>
@@ -46,7 +50,9 @@ typedef struct
 {
   GstElement *pipeline;
   GstElement *webrtcbin;
+  guint       index;
   gboolean    full;
+  gboolean    classify;
   gboolean    tapped;     /* the probe on nicesrc is in place */
   gssize      frames;     /* atomic */
   gssize      dropped;    /* atomic: media packets dropped before SRTP */
@@ -57,6 +63,7 @@ typedef struct
   guint64     packets_at_window;
   guint64     bytes_at_window;
   gint64      first_frame_us;
+  gint64      first_frame_real_us;
   double      answer_ms;  /* POST /whep round trip */
 } Viewer;
 
@@ -171,6 +178,49 @@ output_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
+/* --classify: each decoded picture, camera or slate. */
+static GstPadProbeReturn
+decoded_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  Viewer *v = user_data;
+  g_autoptr(GstCaps) caps = gst_pad_get_current_caps (pad);
+  gint64 now = g_get_real_time ();
+  GstVideoInfo vinfo;
+  GstVideoFrame frame;
+
+  g_atomic_pointer_add (&v->frames, 1);
+  if (caps != NULL && gst_video_info_from_caps (&vinfo, caps) &&
+      gst_video_frame_map (&frame, &vinfo, GST_PAD_PROBE_INFO_BUFFER (info), GST_MAP_READ))
+    {
+      double age = 0;
+      BenchFrameKind kind = bench_classify_frame (&frame, now, &age);
+
+      gst_video_frame_unmap (&frame);
+      bench_emit_frame ("webrtc", v->index, now, kind, age);
+    }
+  return GST_PAD_PROBE_OK;
+}
+
+static GstElement *
+make_decoder (Viewer *v)
+{
+  g_autoptr(GError) error = NULL;
+  GstElement *bin = gst_parse_bin_from_description ("rtph264depay ! h264parse ! avdec_h264 name=dec max-threads=1 "
+                                                    "! fakesink sync=false async=false", TRUE, &error);
+  g_autoptr(GstElement) dec = NULL;
+  g_autoptr(GstPad) out = NULL;
+
+  if (bin == NULL)
+    {
+      g_printerr ("onair-bench-whep: cannot build the decoder: %s\n", error->message);
+      exit (1);
+    }
+  dec = gst_bin_get_by_name (GST_BIN (bin), "dec");
+  out = gst_element_get_static_pad (dec, "src");
+  gst_pad_add_probe (out, GST_PAD_PROBE_TYPE_BUFFER, decoded_probe, v, NULL);
+  return bin;
+}
+
 static void
 on_pad_added (GstElement *webrtcbin, GstPad *pad, gpointer user_data)
 {
@@ -180,6 +230,15 @@ on_pad_added (GstElement *webrtcbin, GstPad *pad, gpointer user_data)
 
   if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC)
     return;
+  if (v->classify)
+    {
+      sink = make_decoder (v);
+      gst_bin_add (GST_BIN (v->pipeline), sink);
+      sink_pad = gst_element_get_static_pad (sink, "sink");
+      gst_element_sync_state_with_parent (sink);
+      gst_pad_link (pad, sink_pad);
+      return;
+    }
   sink = gst_element_factory_make ("fakesink", NULL);
   g_object_set (sink, "sync", FALSE, "async", FALSE, NULL);
   gst_bin_add (GST_BIN (v->pipeline), sink);
@@ -194,12 +253,13 @@ on_pad_added (GstElement *webrtcbin, GstPad *pad, gpointer user_data)
 /* one viewer                                                             */
 
 static void
-viewer_init (Viewer *v, gboolean full)
+viewer_init (Viewer *v, gboolean full, gboolean classify)
 {
   g_autoptr(GstCaps) caps = NULL;
   GstWebRTCRTPTransceiver *transceiver = NULL;
 
-  v->full = full;
+  v->full = full || classify;
+  v->classify = classify;
   v->pipeline = gst_object_ref_sink (gst_pipeline_new (NULL));
   v->webrtcbin = gst_element_factory_make ("webrtcbin", NULL);
   if (v->webrtcbin == NULL)
@@ -276,8 +336,8 @@ new_message (const char *method, const char *url, const char *token)
 }
 
 static gboolean
-connect_viewer (SoupSession *session, GUri *base, const char *token, gboolean full, Viewer *v,
-                GError **error)
+connect_viewer (SoupSession *session, GUri *base, const char *token, gboolean full, gboolean classify,
+                Viewer *v, GError **error)
 {
   g_autofree char *offer = NULL;
   g_autofree char *answer = NULL;
@@ -289,7 +349,7 @@ connect_viewer (SoupSession *session, GUri *base, const char *token, gboolean fu
   const char *location;
   gint64 t0;
 
-  viewer_init (v, full);
+  viewer_init (v, full, classify);
   offer = viewer_offer (v, error);
   if (offer == NULL)
     return FALSE;
@@ -365,23 +425,25 @@ main (int argc, char *argv[])
   const char *token = NULL;
   double warmup = 3, connect_timeout = 15, seconds, span, cpu0;
   double packets = 0, bytes = 0;
-  gboolean hold = FALSE, full = FALSE, server_answers = TRUE;
+  gboolean hold = FALSE, full = FALSE, classify = FALSE, server_answers = TRUE;
   g_autoptr(SoupSession) delete_session = NULL;
   GOptionEntry entries[] = {
     { "warmup", 0, 0, G_OPTION_ARG_DOUBLE, &warmup, "Seconds between the last first frame and the window", "S" },
     { "hold", 0, 0, G_OPTION_ARG_NONE, &hold, "Keep the viewers after the result until stdin closes", NULL },
     { "connect-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &connect_timeout, "Seconds to wait for every viewer's first frame", "S" },
     { "full", 0, 0, G_OPTION_ARG_NONE, &full, "Media through all of webrtcbin (SRTP, jitter buffer), counted at its output", NULL },
+    { "classify", 0, 0, G_OPTION_ARG_NONE, &classify, "Decode every picture and report it: camera or slate", NULL },
     { NULL }
   };
-  gint64 started, deadline, slowest = 0, t0, t1;
+  gint64 started, deadline, slowest = 0, slowest_real = 0, t0, t1;
   guint n, receiving = 0, connected = 0, stalled = 0;
 
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_summary (context, "N WHEP viewers in one process; prints JSON lines.");
   if (!g_option_context_parse (context, &argc, &argv, &error) || argc != 4)
     {
-      g_printerr ("usage: onair-bench-whep URL N SECONDS [--warmup S] [--hold] [--connect-timeout S] [--full]%s%s\n",
+      g_printerr ("usage: onair-bench-whep URL N SECONDS [--warmup S] [--hold] [--connect-timeout S] [--full] "
+                  "[--classify]%s%s\n",
                   error ? ": " : "", error ? error->message : "");
       return 2;
     }
@@ -413,7 +475,8 @@ main (int argc, char *argv[])
     {
       g_autoptr(GError) local = NULL;
 
-      if (connect_viewer (session, base, token, full, &viewers[i], &local))
+      viewers[i].index = i;
+      if (connect_viewer (session, base, token, full, classify, &viewers[i], &local))
         connected++;
       else
         viewers[i].error = g_strdup (local->message);
@@ -430,7 +493,9 @@ main (int argc, char *argv[])
             if (viewers[i].first_frame_us == 0)
               {
                 viewers[i].first_frame_us = g_get_monotonic_time ();
+                viewers[i].first_frame_real_us = g_get_real_time ();
                 slowest = MAX (slowest, viewers[i].first_frame_us - started);
+                slowest_real = MAX (slowest_real, viewers[i].first_frame_real_us);
               }
             receiving++;
           }
@@ -444,11 +509,11 @@ main (int argc, char *argv[])
   qsort (answer_ms, n, sizeof (double), bench_compare_double);
   out = g_string_new (NULL);
   g_string_printf (out, "{\"event\":\"connected\",\"receiving\":%u,\"failed\":%u,\"slowest_first_frame_ms\":%.1f,"
-                   "\"signalling_s\":%.2f,\"answer_ms_median\":%.1f,\"answer_ms_max\":%.1f,\"mode\":\"%s\"}",
-                   receiving, n - receiving, slowest / 1000.0,
+                   "\"slowest_first_frame_unix_ms\":%.1f,\"signalling_s\":%.2f,\"answer_ms_median\":%.1f,\"answer_ms_max\":%.1f,\"mode\":\"%s\"}",
+                   receiving, n - receiving, slowest / 1000.0, slowest_real / 1000.0,
                    (g_get_monotonic_time () - started) / (double) G_USEC_PER_SEC,
                    n % 2 ? answer_ms[n / 2] : (answer_ms[n / 2 - 1] + answer_ms[n / 2]) / 2,
-                   answer_ms[n - 1], full ? "full" : "transport");
+                   answer_ms[n - 1], classify ? "classify" : full ? "full" : "transport");
   bench_emit (out);
 
   g_usleep ((gulong) (warmup * G_USEC_PER_SEC));
@@ -489,7 +554,7 @@ main (int argc, char *argv[])
                           (bench_cpu_seconds () - cpu0) / span * 100);
   /* Media packets and bytes per second, mean over viewers (transport
    * counting only: --full counts frames after webrtcbin). */
-  if (!full && connected > 0)
+  if (!full && !classify && connected > 0)
     g_string_append_printf (out, ",\"packets_per_s\":%.1f,\"bytes_per_s\":%.0f",
                             packets / connected, bytes / connected);
   g_string_append (out, ",\"errors\":[");
