@@ -469,24 +469,34 @@ same_hardware (const Identity *a, const Identity *b)
   return FALSE;
 }
 
-/* Kept started for the reason shared_monitor() gives. */
-static GstDeviceMonitor *
-shared_microphones (void)
+/* The microphones there are now, from each device provider that lists
+ * them: started providers (PipeWire's, through the camera monitor) give
+ * what they know, the others probe. A monitor of our own is not used: a
+ * second monitor on a provider the camera monitors share stopped their
+ * device-removed messages (GStreamer 1.22), so unplugged cameras stayed
+ * listed. */
+static GList *
+list_microphones (void)
 {
-  static GstDeviceMonitor *monitor;
+  GList *factories = gst_device_provider_factory_list_get_device_providers (GST_RANK_MARGINAL);
+  GList *mics = NULL;
 
-  if (g_once_init_enter (&monitor))
+  for (GList *f = factories; f != NULL; f = f->next)
     {
-      GstDeviceMonitor *started = gst_device_monitor_new ();
-      g_autoptr(GstBus) bus = gst_device_monitor_get_bus (started);
+      g_autoptr(GstDeviceProvider) provider = NULL;
+      GList *devices;
 
-      gst_device_monitor_add_filter (started, "Audio/Source", NULL);
-      gst_bus_set_flushing (bus, TRUE);
-      if (!gst_device_monitor_start (started))
-        g_debug ("No microphone monitor");
-      g_once_init_leave (&monitor, started);
+      if (!gst_device_provider_factory_has_classes (f->data, "Audio/Source"))
+        continue;
+      provider = gst_device_provider_factory_get (f->data);
+      devices = provider ? gst_device_provider_get_devices (provider) : NULL;
+      for (GList *d = devices; d != NULL; d = d->next)
+        if (gst_device_has_classes (d->data, "Audio/Source"))
+          mics = g_list_prepend (mics, gst_object_ref (d->data));
+      g_list_free_full (devices, gst_object_unref);
     }
-  return monitor;
+  gst_plugin_feature_list_free (factories);
+  return g_list_reverse (mics);
 }
 
 static gboolean
@@ -511,7 +521,7 @@ on_air_camera_find_microphone (GstDevice *camera)
   pipewire = is_pipewire (camera);
   props = gst_device_get_properties (camera);
   identity_read (&cam_id, camera, pipewire ? pipewire_wrapped_path (props) : v4l2_path (props));
-  mics = gst_device_monitor_get_devices (shared_microphones ());
+  mics = list_microphones ();
   /* Its own provider's first: with PipeWire running, its nodes. */
   for (guint pass = 0; pass < 2 && found == NULL; pass++)
     for (GList *l = mics; l != NULL && found == NULL; l = l->next)
