@@ -479,23 +479,42 @@ static GList *
 list_microphones (void)
 {
   GList *factories = gst_device_provider_factory_list_get_device_providers (GST_RANK_MARGINAL);
+  g_autoptr(GPtrArray) providers = g_ptr_array_new_with_free_func (gst_object_unref);
+  g_autoptr(GStrvBuilder) hidden_builder = g_strv_builder_new ();
+  g_auto(GStrv) hidden = NULL;
   GList *mics = NULL;
 
   for (GList *f = factories; f != NULL; f = f->next)
     {
-      g_autoptr(GstDeviceProvider) provider = NULL;
+      GstDeviceProvider *provider;
+      g_auto(GStrv) hides = NULL;
+
+      if (!gst_device_provider_factory_has_classes (f->data, "Audio/Source") ||
+          (provider = gst_device_provider_factory_get (f->data)) == NULL)
+        continue;
+      g_ptr_array_add (providers, provider);
+      /* As a monitor does: PipeWire's hides PulseAudio's, which hides ALSA's. */
+      hides = gst_device_provider_get_hidden_providers (provider);
+      if (hides != NULL)
+        g_strv_builder_addv (hidden_builder, (const char **) hides);
+    }
+  gst_plugin_feature_list_free (factories);
+  hidden = g_strv_builder_end (hidden_builder);
+
+  for (guint i = 0; i < providers->len; i++)
+    {
+      GstDeviceProvider *provider = g_ptr_array_index (providers, i);
       GList *devices;
 
-      if (!gst_device_provider_factory_has_classes (f->data, "Audio/Source"))
+      if (g_strv_contains ((const char * const *) hidden,
+                           GST_OBJECT_NAME (gst_device_provider_get_factory (provider))))
         continue;
-      provider = gst_device_provider_factory_get (f->data);
-      devices = provider ? gst_device_provider_get_devices (provider) : NULL;
+      devices = gst_device_provider_get_devices (provider);
       for (GList *d = devices; d != NULL; d = d->next)
         if (gst_device_has_classes (d->data, "Audio/Source"))
           mics = g_list_prepend (mics, gst_object_ref (d->data));
       g_list_free_full (devices, gst_object_unref);
     }
-  gst_plugin_feature_list_free (factories);
   return g_list_reverse (mics);
 }
 
