@@ -107,6 +107,7 @@ main (int argc, char *argv[])
     { "no-token", 0, 0, G_OPTION_ARG_NONE, &options.no_token, N_("Let anyone on the network watch"), NULL },
     { "max-viewers", 0, 0, G_OPTION_ARG_INT, &options.max_viewers, N_("Most viewers at once (0: no limit)"), "N" },
     { "title", 0, 0, G_OPTION_ARG_STRING, &options.title, N_("The title viewers see (default: the camera’s name)"), "TITLE" },
+    { "no-sound", 0, 0, G_OPTION_ARG_NONE, &options.no_sound, N_("Send the picture only, without sound"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the version"), NULL },
     { NULL }
   };

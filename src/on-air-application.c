@@ -290,6 +290,7 @@ on_air_application_new (const OnAirOptions *options)
       self->options.no_token = options->no_token;
       self->options.max_viewers = options->max_viewers;
       self->options.title = g_strdup (options->title);
+      self->options.no_sound = options->no_sound;
     }
   return self;
 }

@@ -11,6 +11,7 @@
 #include <glib-unix.h>
 #include <gst/gst.h>
 
+#include "on-air-audio.h"
 #include "on-air-broadcast.h"
 #include "on-air-error.h"
 #include "on-air-headless.h"
@@ -195,6 +196,7 @@ on_air_headless_run (const OnAirOptions *options)
   g_unix_signal_add (SIGTERM, on_quit_signal, loop);
   broadcast = on_air_broadcast_new (spec);
   on_air_broadcast_set_title (broadcast, options->title);
+  on_air_broadcast_set_audio_enabled (broadcast, !options->no_sound);
   server = on_air_server_new (broadcast);
   on_air_server_set_token (server, token);
   if (options->max_viewers >= 0)

@@ -17,6 +17,7 @@ typedef struct
   gboolean  no_token;
   int       max_viewers; /* -1: default */
   char     *title;       /* NULL: the camera's name */
+  gboolean  no_sound;    /* TRUE: video only, no microphone opened */
 } OnAirOptions;
 
 /* Runs until SIGINT or SIGTERM; returns the process exit status. */

@@ -1,7 +1,7 @@
 /* on-air-sharing-panel.c
  *
- * The port and whether viewers need an access code, as the next Start
- * Broadcasting uses them. Both are bound to the settings; the command
+ * The port, whether viewers need an access code and whether they hear
+ * sound, as the next Start Broadcasting uses them. Both are bound to the settings; the command
  * line may override them for this run without saving anything.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -23,6 +23,7 @@ struct _OnAirSharingPanel
   AdwActionRow        *port_row;
   GtkSpinButton       *port_spin;
   GtkSwitch           *open_switch;
+  GtkSwitch           *sound_switch;
 
   GSettings           *settings;
   int                  port;  /* the spin's, or the command line's until the user changes it */
@@ -38,6 +39,7 @@ enum {
   PROP_PORT,
   PROP_OPEN,
   PROP_BROADCAST_TITLE,
+  PROP_SOUND,
   N_PROPS
 };
 
@@ -85,6 +87,12 @@ static void
 on_open_changed (OnAirSharingPanel *self)
 {
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OPEN]);
+}
+
+static void
+on_sound_changed (OnAirSharingPanel *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SOUND]);
 }
 
 /* The bindings' way to the settings: what the user sets is saved, what
@@ -144,6 +152,9 @@ on_air_sharing_panel_get_property (GObject *object, guint prop_id, GValue *value
     case PROP_BROADCAST_TITLE:
       g_value_set_string (value, on_air_sharing_panel_get_title (self));
       break;
+    case PROP_SOUND:
+      g_value_set_boolean (value, on_air_sharing_panel_get_sound (self));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -167,6 +178,9 @@ on_air_sharing_panel_class_init (OnAirSharingPanelClass *klass)
   properties[PROP_BROADCAST_TITLE] =
     g_param_spec_string ("broadcast-title", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SOUND] =
+    g_param_spec_boolean ("sound", NULL, NULL, TRUE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/onair/OnAir/on-air-sharing-panel.ui");
@@ -174,6 +188,7 @@ on_air_sharing_panel_class_init (OnAirSharingPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OnAirSharingPanel, port_row);
   gtk_widget_class_bind_template_child (widget_class, OnAirSharingPanel, port_spin);
   gtk_widget_class_bind_template_child (widget_class, OnAirSharingPanel, open_switch);
+  gtk_widget_class_bind_template_child (widget_class, OnAirSharingPanel, sound_switch);
 }
 
 static void
@@ -185,12 +200,14 @@ on_air_sharing_panel_init (OnAirSharingPanel *self)
   bind_setting (self, "port", self->port_spin, "value");
   bind_setting (self, "open-to-network", self->open_switch, "active");
   bind_setting (self, "title", self->title_row, "text");
+  bind_setting (self, "sound", self->sound_switch, "active");
   self->port = g_settings_get_int (self->settings, "port");
   show_port_origin (self);
 
   g_signal_connect_swapped (self->port_spin, "value-changed", G_CALLBACK (on_port_changed), self);
   g_signal_connect_swapped (self->open_switch, "notify::active", G_CALLBACK (on_open_changed), self);
   g_signal_connect_swapped (self->title_row, "changed", G_CALLBACK (on_title_changed), self);
+  g_signal_connect_swapped (self->sound_switch, "notify::active", G_CALLBACK (on_sound_changed), self);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -198,7 +215,7 @@ on_air_sharing_panel_init (OnAirSharingPanel *self)
 
 void
 on_air_sharing_panel_apply_command_line (OnAirSharingPanel *self, int port, gboolean open,
-                                         const char *title)
+                                         const char *title, gboolean no_sound)
 {
   g_return_if_fail (ON_AIR_IS_SHARING_PANEL (self));
 
@@ -212,6 +229,8 @@ on_air_sharing_panel_apply_command_line (OnAirSharingPanel *self, int port, gboo
     }
   if (open)
     gtk_switch_set_active (self->open_switch, TRUE);
+  if (no_sound)
+    gtk_switch_set_active (self->sound_switch, FALSE);
   self->applying_command_line = FALSE;
 }
 
@@ -235,4 +254,12 @@ on_air_sharing_panel_get_open (OnAirSharingPanel *self)
 {
   g_return_val_if_fail (ON_AIR_IS_SHARING_PANEL (self), FALSE);
   return gtk_switch_get_active (self->open_switch);
+}
+
+/* Whether viewers hear the source's sound. */
+gboolean
+on_air_sharing_panel_get_sound (OnAirSharingPanel *self)
+{
+  g_return_val_if_fail (ON_AIR_IS_SHARING_PANEL (self), TRUE);
+  return gtk_switch_get_active (self->sound_switch);
 }

@@ -21,7 +21,9 @@
 #include "on-air-error.h"
 #include "on-air-live-panel.h"
 #include "on-air-preview-view.h"
+#include "on-air-audio.h"
 #include "on-air-sharing-panel.h"
+#include "on-air-sound-panel.h"
 #include "on-air-source-picker.h"
 #include "on-air-token.h"
 #include "on-air-window.h"
@@ -33,11 +35,13 @@ struct _OnAirWindow
   /* template */
   AdwToastOverlay       *toast_overlay;
   GtkWidget             *on_air_indicator;
+  GtkWidget             *sound_indicator;
   OnAirPreviewView      *preview_view;
   OnAirSourcePicker     *source_picker;
   OnAirSharingPanel     *sharing_panel;
   GtkStack              *broadcast_button_stack;
   OnAirLivePanel        *live_panel;
+  OnAirSoundPanel       *sound_panel;
 
   GSettings             *settings;
 
@@ -110,6 +114,7 @@ server_close (OnAirWindow *self)
     return;
 
   on_air_live_panel_set_viewers (self->live_panel, NULL);
+  on_air_sound_panel_set_broadcast (self->sound_panel, NULL);
   on_air_server_stop (self->server);
   g_clear_object (&self->server);
 }
@@ -133,6 +138,7 @@ server_open (OnAirWindow *self, guint port, GError **error)
   self->server = g_steal_pointer (&server);
   self->live_port = on_air_server_get_port (self->server);
   on_air_live_panel_set_viewers (self->live_panel, on_air_server_get_viewers (self->server));
+  on_air_sound_panel_set_broadcast (self->sound_panel, self->broadcast);
   return TRUE;
 }
 
@@ -161,6 +167,38 @@ drop_broadcast (OnAirWindow *self)
   on_air_preview_view_set_broadcast (self->preview_view, NULL);
   on_air_broadcast_stop (self->broadcast);
   g_clear_object (&self->broadcast);
+}
+
+static void
+create_broadcast (OnAirWindow *self, OnAirSourceSpec *spec)
+{
+  g_assert (self->broadcast == NULL);
+
+  self->broadcast = on_air_broadcast_new (spec);
+  on_air_broadcast_set_title (self->broadcast, on_air_sharing_panel_get_title (self->sharing_panel));
+  on_air_broadcast_set_audio_enabled (self->broadcast, on_air_sharing_panel_get_sound (self->sharing_panel));
+  on_air_preview_view_set_broadcast (self->preview_view, self->broadcast);
+  /* A failure here is also the broadcast's FAILED state: the preview
+   * view explains it. */
+  on_air_broadcast_start (self->broadcast, NULL);
+}
+
+/* Sound on or off is built into a broadcast's pipeline: while nobody
+ * watches, the broadcast is made again with the setting (the preview
+ * blinks); a live one keeps it until the next Start Broadcasting. */
+static void
+apply_sound_setting (OnAirWindow *self)
+{
+  g_autoptr(OnAirSourceSpec) spec = NULL;
+
+  if (self->broadcast == NULL || self->server != NULL ||
+      on_air_broadcast_get_audio_enabled (self->broadcast) == on_air_sharing_panel_get_sound (self->sharing_panel))
+    return;
+  spec = on_air_source_spec_parse (self->source, NULL);
+  if (spec == NULL)
+    return;
+  drop_broadcast (self);
+  create_broadcast (self, spec);
 }
 
 /* Plays @source (NULL: nothing). A live broadcast moves to the new source
@@ -205,14 +243,7 @@ use_source (OnAirWindow *self, const char *source)
   drop_broadcast (self);
 
   if (spec != NULL)
-    {
-      self->broadcast = on_air_broadcast_new (spec);
-      on_air_broadcast_set_title (self->broadcast, on_air_sharing_panel_get_title (self->sharing_panel));
-      on_air_preview_view_set_broadcast (self->preview_view, self->broadcast);
-      /* A failure here is also the broadcast's FAILED state: the preview
-       * view explains it. */
-      on_air_broadcast_start (self->broadcast, NULL);
-    }
+    create_broadcast (self, spec);
 
   if (was_live)
     {
@@ -294,7 +325,8 @@ apply_options (OnAirWindow *self, const OnAirOptions *options)
   on_air_sharing_panel_apply_command_line (self->sharing_panel,
                                            options ? options->port : -1,
                                            options && options->no_token,
-                                           options ? options->title : NULL);
+                                           options ? options->title : NULL,
+                                           options && options->no_sound);
 
   source = on_air_source_picker_restore (self->source_picker, options ? options->source : NULL);
   play (self, source);
@@ -388,16 +420,19 @@ on_air_window_class_init (OnAirWindowClass *klass)
   g_type_ensure (ON_AIR_TYPE_LIVE_PANEL);
   g_type_ensure (ON_AIR_TYPE_PREVIEW_VIEW);
   g_type_ensure (ON_AIR_TYPE_SHARING_PANEL);
+  g_type_ensure (ON_AIR_TYPE_SOUND_PANEL);
   g_type_ensure (ON_AIR_TYPE_SOURCE_PICKER);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/onair/OnAir/on-air-window.ui");
   gtk_widget_class_bind_template_child (widget_class, OnAirWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, OnAirWindow, on_air_indicator);
+  gtk_widget_class_bind_template_child (widget_class, OnAirWindow, sound_indicator);
   gtk_widget_class_bind_template_child (widget_class, OnAirWindow, preview_view);
   gtk_widget_class_bind_template_child (widget_class, OnAirWindow, source_picker);
   gtk_widget_class_bind_template_child (widget_class, OnAirWindow, sharing_panel);
   gtk_widget_class_bind_template_child (widget_class, OnAirWindow, broadcast_button_stack);
   gtk_widget_class_bind_template_child (widget_class, OnAirWindow, live_panel);
+  gtk_widget_class_bind_template_child (widget_class, OnAirWindow, sound_panel);
 
   gtk_widget_class_install_action (widget_class, "win.copy-url", NULL, copy_url_activated);
 }
@@ -417,7 +452,11 @@ on_air_window_init (OnAirWindow *self)
   g_signal_connect_object (self->source_picker, "source-chosen", G_CALLBACK (on_source_chosen), self, 0);
   g_signal_connect_object (self->sharing_panel, "notify::broadcast-title",
                            G_CALLBACK (on_title_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->sharing_panel, "notify::sound",
+                           G_CALLBACK (apply_sound_setting), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->live_panel, "error", G_CALLBACK (on_live_panel_error), self, 0);
+  /* The sign beside On Air: viewers hear sound right now. */
+  g_object_bind_property (self->sound_panel, "sharing", self->sound_indicator, "visible", G_BINDING_SYNC_CREATE);
   g_signal_connect_object (self->live_panel, "notify::viewer-url", G_CALLBACK (on_viewer_url_changed),
                            self, G_CONNECT_SWAPPED);
 
@@ -470,6 +509,7 @@ on_air_window_start_broadcast (OnAirWindow *self)
   if (!on_air_sharing_panel_get_open (self->sharing_panel))
     self->token = self->fixed_token ? g_strdup (self->fixed_token) : on_air_token_generate ();
 
+  apply_sound_setting (self);
   port = on_air_sharing_panel_get_port (self->sharing_panel);
   if (!server_open (self, port, &error))
     {

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <string.h>
 
 #include <json-glib/json-glib.h>
 
@@ -206,15 +207,91 @@ test_rtsp_sound (gconstpointer data)
   test_server_free (ts);
 }
 
+/* A webcam with a microphone: viewers hear the microphone (the fake
+ * one's 660 Hz, not the test tone's 440). Pulled out: the same session
+ * goes on with the slate and silence. */
+static void
+test_webcam_microphone (void)
+{
+  g_autofree char *id = test_fakecam_plug_with_microphone ("mic", "Mic Camera", 0xff2060e0, 660);
+  TestServer *ts = test_server_new (id, TEST_TOKEN, 10);
+  g_autoptr(WhepViewer) viewer = whep_viewer_new ("H264", TRUE);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *loc = NULL;
+  JsonObject *audio;
+  WhepAudioStats stats;
+
+  g_assert_true (test_server_wait_live (ts, 15000));
+  whep_viewer_want_audio (viewer, OPUS_PT, 0);
+  loc = test_whep_connect (ts, viewer);
+  g_assert_true (wait_heard (viewer, 48000, 0, 15000));
+  whep_audio_reset (whep_viewer_get_audio (viewer));
+  g_assert_true (wait_heard (viewer, 2 * 48000, 0, 15000));
+  whep_audio_get_stats (whep_viewer_get_audio (viewer), &stats);
+  g_test_message ("webcam microphone: %.1f Hz heard", stats.tone_hz);
+  g_assert_cmpfloat (fabs (stats.tone_hz - 660), <, 25);
+  audio = get_audio_status (ts, parser);
+  g_assert_cmpstr (json_object_get_string_member (audio, "state"), ==, "live");
+  g_assert_nonnull (strstr (json_object_get_string_member (audio, "source"), "Mic Camera"));
+
+  /* Unplugged: the slate, silence, the same session. */
+  test_fakecam_unplug ("mic");
+  g_assert_true (test_broadcast_wait_state (ts->broadcast, ON_AIR_SOURCE_STATE_FAILED, 10000));
+  g_assert_true (test_wait_until (is_silent, viewer, 5000));
+  /* The sound goes on (DTX: a frame of silence now and then). */
+  whep_audio_get_stats (whep_viewer_get_audio (viewer), &stats);
+  g_assert_true (wait_heard (viewer, stats.samples + 960, 0, 5000));
+  g_assert_true (test_whep_wait_frames (viewer, 10, 10000));
+  g_clear_object (&parser);
+  parser = json_parser_new ();
+  audio = get_audio_status (ts, parser);
+  g_assert_cmpstr (json_object_get_string_member (audio, "state"), ==, "silence");
+  g_assert_true (json_object_get_boolean_member (audio, "sharing"));
+  delete_session (ts, loc);
+  test_server_free (ts);
+}
+
+/* A webcam without a microphone: silence, and the camera plays on. */
+static void
+test_webcam_without_microphone (void)
+{
+  g_autofree char *id = test_fakecam_plug ("quiet", "Quiet Camera", "uvc", 0xffe08020);
+  TestServer *ts = test_server_new (id, TEST_TOKEN, 10);
+  g_autoptr(WhepViewer) viewer = whep_viewer_new ("H264", TRUE);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *loc = NULL;
+  JsonObject *audio;
+
+  g_assert_true (test_server_wait_live (ts, 15000));
+  whep_viewer_want_audio (viewer, OPUS_PT, 0);
+  loc = test_whep_connect (ts, viewer);
+  /* Silence, sent with DTX: a frame now and then. */
+  g_assert_true (wait_heard (viewer, 2 * 960, 0, 15000));
+  g_assert_true (test_wait_until (is_silent, viewer, 5000));
+  g_assert_true (test_whep_wait_frames (viewer, 10, 10000));
+  audio = get_audio_status (ts, parser);
+  g_assert_cmpstr (json_object_get_string_member (audio, "state"), ==, "silence");
+  g_assert_cmpint (on_air_broadcast_get_state (ts->broadcast), ==, ON_AIR_SOURCE_STATE_LIVE);
+  test_server_free (ts);
+  test_fakecam_unplug ("quiet");
+}
+
 int
 main (int argc, char **argv)
 {
+  int status;
+
+  test_fakecam_setup ();
   gst_init (&argc, &argv);
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/audio/webcam-microphone", test_webcam_microphone);
+  g_test_add_func ("/audio/webcam-without-microphone", test_webcam_without_microphone);
   g_test_add_func ("/audio/tone-shared", test_tone_shared);
   g_test_add_data_func ("/audio/rtsp-opus-passthrough", "opus", test_rtsp_sound);
   g_test_add_data_func ("/audio/rtsp-pcma-transcoded", "pcma", test_rtsp_sound);
   if (gst_registry_check_feature_version (gst_registry_get (), "avenc_aac", 1, 0, 0))
     g_test_add_data_func ("/audio/rtsp-aac-transcoded", "aac", test_rtsp_sound);
-  return g_test_run ();
+  status = g_test_run ();
+  test_fakecam_teardown ();
+  return status;
 }

@@ -7,6 +7,7 @@
 #include <signal.h>
 
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 
 #include "test-util.h"
 
@@ -145,6 +146,52 @@ test_no_token (void)
   wait_exit (proc, 0, NULL);
 }
 
+/* The sound's state in /api/status of the server at @url. */
+static char *
+audio_state (const char *url)
+{
+  g_autofree char *status = g_strconcat (url, "api/status", NULL);
+  g_autoptr(TestResponse) r = test_http ("GET", status, NULL, NULL, 0, NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *root;
+
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_true (json_parser_load_from_data (parser, g_bytes_get_data (r->body, NULL),
+                                             g_bytes_get_size (r->body), NULL));
+  root = json_node_get_object (json_parser_get_root (parser));
+  return g_strdup (json_object_get_string_member (json_object_get_object_member (root, "audio"), "state"));
+}
+
+/* --no-sound: the picture only; without it, the test tone. */
+static void
+test_no_sound (void)
+{
+  for (guint quiet = 0; quiet < 2; quiet++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GSubprocess) proc = spawn (&error, "--source", "test", "--port", "0", "--bind", "127.0.0.1",
+                                           "--no-token", quiet ? "--no-sound" : NULL, NULL);
+      g_autofree char *url = NULL;
+      g_autofree char *state = NULL;
+
+      g_assert_no_error (error);
+      url = test_read_line (proc);
+      /* The test source starts at once; its sound with its picture. */
+      for (guint i = 0; i < 100; i++)
+        {
+          g_free (state);
+          state = audio_state (url);
+          if (quiet || g_str_equal (state, "live"))
+            break;
+          test_spin (100);
+        }
+      g_test_message ("%s: sound %s", quiet ? "--no-sound" : "default", state);
+      g_assert_cmpstr (state, ==, quiet ? "off" : "live");
+      g_subprocess_send_signal (proc, SIGINT);
+      wait_exit (proc, 0, NULL);
+    }
+}
+
 static void
 test_quick_quit (void)
 {
@@ -174,6 +221,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/headless/port-in-use", test_port_in_use);
   g_test_add_func ("/headless/bad-arguments", test_bad_arguments);
   g_test_add_func ("/headless/no-token", test_no_token);
+  g_test_add_func ("/headless/no-sound", test_no_sound);
   g_test_add_func ("/headless/quick-quit", test_quick_quit);
   return g_test_run ();
 }

@@ -319,9 +319,9 @@ test_fakecam_plug (const char *id, const char *name, const char *kind, guint32 a
   return test_fakecam_plug_at (id, name, kind, argb, NULL);
 }
 
-char *
-test_fakecam_plug_at (const char *id, const char *name, const char *kind, guint32 argb,
-                      const char *at)
+static char *
+fakecam_plug (const char *id, const char *name, const char *kind, guint32 argb, const char *at,
+              const char *extra)
 {
   g_autofree char *file = g_strdup_printf ("%s/%s.cam", fakecam_dir, id);
   /* A node name as v4l2 has them, none a real camera here has. */
@@ -338,8 +338,8 @@ test_fakecam_plug_at (const char *id, const char *name, const char *kind, guint3
       path = g_strdup_printf ("/dev/video%u", fakecam_next++);
       g_hash_table_insert (fakecam_paths, g_strdup (id), g_strdup (path));
     }
-  text = g_strdup_printf ("[camera]\nname=%s\nkind=%s\ncolor=0x%08x\npath=%s\n",
-                          name, kind, argb, path);
+  text = g_strdup_printf ("[camera]\nname=%s\nkind=%s\ncolor=0x%08x\npath=%s\n%s",
+                          name, kind, argb, path, extra ? extra : "");
   g_file_set_contents (file, text, -1, &error);
   g_assert_no_error (error);
   /* Plugged in: the engine's camera list has it (its provider polls). */
@@ -352,6 +352,21 @@ test_fakecam_plug_at (const char *id, const char *name, const char *kind, guint3
       g_usleep (20000);
     }
   return g_strconcat ("v4l2://", path, NULL);
+}
+
+char *
+test_fakecam_plug_at (const char *id, const char *name, const char *kind, guint32 argb,
+                      const char *at)
+{
+  return fakecam_plug (id, name, kind, argb, at, NULL);
+}
+
+char *
+test_fakecam_plug_with_microphone (const char *id, const char *name, guint32 argb, guint hz)
+{
+  g_autofree char *extra = g_strdup_printf ("microphone=true\nmicrophone-hz=%u\n", hz);
+
+  return fakecam_plug (id, name, "uvc", argb, NULL, extra);
 }
 
 void

@@ -91,6 +91,10 @@ char         *test_fakecam_plug     (const char *id, const char *name, const cha
 /* The same at a device node of the test's choosing. */
 char         *test_fakecam_plug_at  (const char *id, const char *name, const char *kind, guint32 argb,
                                      const char *path);
+/* A UVC camera with a microphone on the same USB device, whose sound is
+ * a tone of @hz. */
+char         *test_fakecam_plug_with_microphone (const char *id, const char *name, guint32 argb,
+                                                 guint hz);
 /* Waits until @monitor's camera list (On Air's: on_air_camera_list) has
  * the camera @id (or, with !@present, no longer has it). */
 gboolean      test_wait_camera      (GstDeviceMonitor *monitor, const char *id, gboolean present,

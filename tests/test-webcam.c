@@ -237,6 +237,33 @@ test_unplug_while_live (void)
   test_server_free (ts);
 }
 
+/* A webcam's own microphone is found by its USB device: the camera's
+ * video is interface .0 of it, the microphone interface .3. A camera
+ * without a microphone has none, not another camera's. */
+static void
+test_microphone_match (void)
+{
+  g_autofree char *with = test_fakecam_plug_with_microphone ("mic-a", "Mic Camera", BLUE, 660);
+  g_autofree char *without = test_fakecam_plug ("mic-b", "Quiet Camera", "uvc", ORANGE);
+  g_autoptr(GstDevice) camera = on_air_camera_find (with);
+  g_autoptr(GstDevice) quiet = on_air_camera_find (without);
+  g_autoptr(GstDevice) microphone = NULL;
+  g_autoptr(GstDevice) none = NULL;
+  g_autofree char *name = NULL;
+
+  g_assert_nonnull (camera);
+  g_assert_nonnull (quiet);
+  microphone = on_air_camera_find_microphone (camera);
+  g_assert_nonnull (microphone);
+  name = gst_device_get_display_name (microphone);
+  g_assert_cmpstr (name, ==, "Mic Camera Analog Mono");
+  g_assert_true (gst_device_has_classes (microphone, "Audio/Source"));
+  none = on_air_camera_find_microphone (quiet);
+  g_assert_null (none);
+  test_fakecam_unplug ("mic-a");
+  test_fakecam_unplug ("mic-b");
+}
+
 static GBytes *
 encode_one_jpeg (void)
 {
@@ -299,6 +326,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/webcam/busy-camera", test_busy_camera);
   g_test_add_func ("/webcam/broken-jpeg-camera", test_broken_jpeg_camera);
   g_test_add_func ("/webcam/hotplug", test_hotplug);
+  g_test_add_func ("/webcam/microphone-match", test_microphone_match);
   g_test_add_func ("/webcam/unusable-camera", test_unusable_camera);
   g_test_add_func ("/webcam/gone-while-opening", test_gone_while_opening);
   g_test_add_func ("/webcam/unplug-while-live", test_unplug_while_live);

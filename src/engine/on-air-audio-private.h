@@ -82,8 +82,8 @@ void         on_air_audio_chain_free         (OnAirBroadcast *self,
                                               GPtrArray      *elements);
 
 /* on-air-audio-source.c: the audio part of source units */
-/* Builds the unit's audio (the test tone; an RTSP camera's track comes
- * later, see on_air_audio_unit_claim_rtsp()). */
+/* Builds the unit's audio (the test tone, a webcam's own microphone; an
+ * RTSP camera's track comes later, see on_air_audio_unit_claim_rtsp()). */
 void         on_air_audio_unit_build         (OnAirSourceUnit *unit);
 /* Streaming thread: rtspsrc's @pad carries audio; TRUE when the unit took
  * it (its first audio stream, a codec On Air can use). */
@@ -94,6 +94,11 @@ void         on_air_audio_unit_link          (OnAirSourceUnit *unit);
 void         on_air_audio_unit_free          (OnAirSourceUnit *unit);
 /* The source whose sound is in the stages, or NULL. */
 OnAirAudioUnit *on_air_audio_live_unit       (OnAirBroadcast *self);
+
+/* on-air-audio-mic.c: a webcam's microphone as a bin whose "src" pad
+ * gives ON_AIR_AUDIO_CAPS; its failures are warnings. NULL if it cannot
+ * be opened. */
+GstElement  *on_air_audio_mic_new            (GstDevice       *microphone);
 
 /* on-air-audio-tone.c: the test tone */
 #define ON_AIR_TONE_HZ 440

@@ -1,7 +1,8 @@
 /* on-air-audio-source.c
  *
- * The audio part of a source unit: the test pattern's tone, an RTSP
- * camera's audio track. A unit's sound leaves through its "audio" pad,
+ * The audio part of a source unit: the test pattern's tone, a webcam's
+ * own microphone (on_air_camera_find_microphone()), an RTSP camera's
+ * audio track. A unit's sound leaves through its "audio" pad,
  * dropped there until the unit becomes the source (so a source being
  * tried is never heard), then linked into the raw stage's mixer, or for
  * an RTSP camera's Opus straight into the Opus stage. AAC, G.711 and the
@@ -16,6 +17,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "on-air-audio-private.h"
+#include "on-air-camera.h"
 
 /* Streaming thread: nothing leaves before the unit is the source, and
  * the end of a source's sound is not the end of the mixer's. */
@@ -38,6 +40,29 @@ set_output (OnAirAudioUnit *audio, GstPad *pad, OnAirAudioKind kind, const char 
   audio->description = g_strdup (description);
   gst_ghost_pad_set_target (GST_GHOST_PAD (audio->ghost), pad);
   g_atomic_int_set (&audio->kind, kind);
+}
+
+/* The microphone of the camera the unit opened, if it has one; a camera
+ * without one is silence. */
+static void
+build_microphone (OnAirSourceUnit *unit)
+{
+  g_autoptr(GstDevice) camera = on_air_camera_find (unit->self->camera_id);
+  g_autoptr(GstDevice) microphone = camera ? on_air_camera_find_microphone (camera) : NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *description = NULL;
+  g_autoptr(GstPad) out = NULL;
+  GstElement *bin;
+
+  if (microphone == NULL || (bin = on_air_audio_mic_new (microphone)) == NULL)
+    return;
+  name = gst_device_get_display_name (microphone);
+  /* TRANSLATORS: %s is the microphone's name, as the system gives it */
+  description = g_strdup_printf (_("Camera microphone (%s)"), name);
+  gst_bin_add (GST_BIN (unit->bin), bin);
+  out = gst_element_get_static_pad (bin, "src");
+  set_output (unit->audio, out, ON_AIR_AUDIO_RAW, "pcm", description);
+  g_debug ("%s", description);
 }
 
 void
@@ -63,6 +88,8 @@ on_air_audio_unit_build (OnAirSourceUnit *unit)
       gst_bin_add (GST_BIN (unit->bin), tone);
       set_output (audio, out, ON_AIR_AUDIO_RAW, "pcm", _("Test tone"));
     }
+  else if (g_str_equal (unit->kind, "camera"))
+    build_microphone (unit);
 }
 
 /* ---------------------------------------------------------------------- */

@@ -6,6 +6,7 @@
 
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "on-air-camera.h"
@@ -325,6 +326,234 @@ on_air_camera_find (const char *id)
         found = gst_object_ref (camera->device);
     }
   g_list_free_full (cameras, (GDestroyNotify) on_air_camera_free);
+  return found;
+}
+
+/* ---------------------------------------------------------------------- */
+/* a camera's own microphone                                              */
+
+/* What ties a device to the hardware it is part of. */
+typedef struct
+{
+  char *bus_path;   /* udev's ID_PATH, without a USB interface */
+  char *usb_device; /* the sysfs directory of the USB device */
+  char *vendor;
+  char *product;
+  char *serial;
+} Identity;
+
+static void
+identity_clear (Identity *id)
+{
+  g_free (id->bus_path);
+  g_free (id->usb_device);
+  g_free (id->vendor);
+  g_free (id->product);
+  g_free (id->serial);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Identity, identity_clear)
+
+static const char *
+prop_string (const GstStructure *props, const char *const *keys)
+{
+  for (; *keys != NULL; keys++)
+    {
+      const char *value = gst_structure_get_string (props, *keys);
+
+      if (value != NULL && *value != '\0')
+        return value;
+    }
+  return NULL;
+}
+
+/* An ALSA card number, as an int (GStreamer's ALSA provider) or a string
+ * (PulseAudio, PipeWire); -1 if none. */
+static int
+alsa_card (const GstStructure *props)
+{
+  static const char *const keys[] = { "alsa.card", "api.alsa.card", "api.alsa.pcm.card", NULL };
+  const char *text;
+  int card;
+
+  for (guint i = 0; keys[i] != NULL; i++)
+    if (gst_structure_get_int (props, keys[i], &card))
+      return card;
+  text = prop_string (props, keys);
+  return text != NULL && g_ascii_isdigit (*text) ? atoi (text) : -1;
+}
+
+/* "pci-0000:00:14.0-usb-0:1:1.0": a webcam's video is one USB interface
+ * (.0), its microphone another (.2, .3) of the same device. */
+static char *
+without_usb_interface (const char *bus_path)
+{
+  const char *usb = strstr (bus_path, "-usb-");
+  const char *colon = strrchr (bus_path, ':');
+  const char *dot = strrchr (bus_path, '.');
+
+  if (usb != NULL && colon != NULL && dot != NULL && colon > usb && dot > colon)
+    return g_strndup (bus_path, dot - bus_path);
+  return g_strdup (bus_path);
+}
+
+/* The USB device @sysfs (a device's directory or a link to it) is part
+ * of: the parent of its USB interface ("1-1:1.0"); NULL when not USB. */
+static char *
+usb_device_dir (const char *sysfs)
+{
+  g_autofree char *real = realpath (sysfs, NULL);
+  g_auto(GStrv) parts = NULL;
+
+  if (real == NULL)
+    return NULL;
+  parts = g_strsplit (real, "/", -1);
+  for (guint i = g_strv_length (parts); i > 1; i--)
+    {
+      const char *part = parts[i - 1];
+      const char *colon = strchr (part, ':');
+
+      if (g_ascii_isdigit (part[0]) && strchr (part, '-') != NULL && colon != NULL &&
+          strchr (colon, '.') != NULL)
+        {
+          g_free (parts[i - 1]);
+          parts[i - 1] = NULL;
+          return g_strjoinv ("/", parts);
+        }
+    }
+  return NULL;
+}
+
+static void
+identity_read (Identity *id, GstDevice *device, const char *dev_path)
+{
+  static const char *const bus_keys[] = { "device.bus_path", "device.bus-path", NULL };
+  static const char *const sysfs_keys[] = { "sysfs.path", NULL };
+  static const char *const vendor_keys[] = { "device.vendor.id", NULL };
+  static const char *const product_keys[] = { "device.product.id", NULL };
+  static const char *const serial_keys[] = { "device.serial", NULL };
+  g_autoptr(GstStructure) props = gst_device_get_properties (device);
+  g_autofree char *sysfs = NULL;
+  const char *value;
+  int card;
+
+  if (props == NULL)
+    return;
+  if ((value = prop_string (props, bus_keys)) != NULL)
+    id->bus_path = without_usb_interface (value);
+  if ((value = prop_string (props, sysfs_keys)) != NULL)
+    sysfs = g_str_has_prefix (value, "/sys/") ? g_strdup (value) : g_strconcat ("/sys", value, NULL);
+  else if (dev_path != NULL && g_str_has_prefix (dev_path, "/dev/"))
+    sysfs = g_strconcat ("/sys/class/video4linux/", dev_path + strlen ("/dev/"), NULL);
+  else if ((card = alsa_card (props)) >= 0)
+    sysfs = g_strdup_printf ("/sys/class/sound/card%d", card);
+  if (sysfs != NULL)
+    id->usb_device = usb_device_dir (sysfs);
+  id->vendor = g_strdup (prop_string (props, vendor_keys));
+  id->product = g_strdup (prop_string (props, product_keys));
+  id->serial = g_strdup (prop_string (props, serial_keys));
+}
+
+/* The strongest identity both have decides. */
+static gboolean
+same_hardware (const Identity *a, const Identity *b)
+{
+  if (a->bus_path != NULL && b->bus_path != NULL)
+    return g_str_equal (a->bus_path, b->bus_path);
+  if (a->usb_device != NULL && b->usb_device != NULL)
+    return g_str_equal (a->usb_device, b->usb_device);
+  if (a->vendor != NULL && a->product != NULL && b->vendor != NULL && b->product != NULL)
+    return g_ascii_strcasecmp (a->vendor, b->vendor) == 0 &&
+           g_ascii_strcasecmp (a->product, b->product) == 0 &&
+           (a->serial == NULL || b->serial == NULL || g_str_equal (a->serial, b->serial));
+  return FALSE;
+}
+
+/* The microphones there are now, from each device provider that lists
+ * them: started providers (PipeWire's, through the camera monitor) give
+ * what they know, the others probe. A monitor of our own is not used: a
+ * second monitor on a provider the camera monitors share stopped their
+ * device-removed messages (GStreamer 1.22), so unplugged cameras stayed
+ * listed. */
+static GList *
+list_microphones (void)
+{
+  GList *factories = gst_device_provider_factory_list_get_device_providers (GST_RANK_MARGINAL);
+  g_autoptr(GPtrArray) providers = g_ptr_array_new_with_free_func (gst_object_unref);
+  g_autoptr(GStrvBuilder) hidden_builder = g_strv_builder_new ();
+  g_auto(GStrv) hidden = NULL;
+  GList *mics = NULL;
+
+  for (GList *f = factories; f != NULL; f = f->next)
+    {
+      GstDeviceProvider *provider;
+      g_auto(GStrv) hides = NULL;
+
+      if (!gst_device_provider_factory_has_classes (f->data, "Audio/Source") ||
+          (provider = gst_device_provider_factory_get (f->data)) == NULL)
+        continue;
+      g_ptr_array_add (providers, provider);
+      /* As a monitor does: PipeWire's hides PulseAudio's, which hides ALSA's. */
+      hides = gst_device_provider_get_hidden_providers (provider);
+      if (hides != NULL)
+        g_strv_builder_addv (hidden_builder, (const char **) hides);
+    }
+  gst_plugin_feature_list_free (factories);
+  hidden = g_strv_builder_end (hidden_builder);
+
+  for (guint i = 0; i < providers->len; i++)
+    {
+      GstDeviceProvider *provider = g_ptr_array_index (providers, i);
+      GList *devices;
+
+      if (g_strv_contains ((const char * const *) hidden,
+                           GST_OBJECT_NAME (gst_device_provider_get_factory (provider))))
+        continue;
+      devices = gst_device_provider_get_devices (provider);
+      for (GList *d = devices; d != NULL; d = d->next)
+        if (gst_device_has_classes (d->data, "Audio/Source"))
+          mics = g_list_prepend (mics, gst_object_ref (d->data));
+      g_list_free_full (devices, gst_object_unref);
+    }
+  return g_list_reverse (mics);
+}
+
+static gboolean
+is_output_monitor (GstDevice *device)
+{
+  g_autoptr(GstStructure) props = gst_device_get_properties (device);
+
+  return props != NULL && g_strcmp0 (gst_structure_get_string (props, "device.class"), "monitor") == 0;
+}
+
+GstDevice *
+on_air_camera_find_microphone (GstDevice *camera)
+{
+  g_auto(Identity) cam_id = { NULL };
+  g_autoptr(GstStructure) props = NULL;
+  GList *mics;
+  GstDevice *found = NULL;
+  gboolean pipewire;
+
+  g_return_val_if_fail (GST_IS_DEVICE (camera), NULL);
+
+  pipewire = is_pipewire (camera);
+  props = gst_device_get_properties (camera);
+  identity_read (&cam_id, camera, pipewire ? pipewire_wrapped_path (props) : v4l2_path (props));
+  mics = list_microphones ();
+  /* Its own provider's first: with PipeWire running, its nodes. */
+  for (guint pass = 0; pass < 2 && found == NULL; pass++)
+    for (GList *l = mics; l != NULL && found == NULL; l = l->next)
+      {
+        g_auto(Identity) mic_id = { NULL };
+
+        if ((pass == 0) != (is_pipewire (l->data) == pipewire) || is_output_monitor (l->data))
+          continue;
+        identity_read (&mic_id, l->data, NULL);
+        if (same_hardware (&cam_id, &mic_id))
+          found = gst_object_ref (l->data);
+      }
+  g_list_free_full (mics, gst_object_unref);
   return found;
 }
 

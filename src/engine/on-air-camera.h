@@ -43,6 +43,12 @@ GList            *on_air_camera_list         (GstDeviceMonitor *monitor);
  * a device node ("/dev/video0", also found through the PipeWire camera
  * that wraps it), or NULL for the first camera. NULL when there is none. */
 GstDevice        *on_air_camera_find         (const char *id);
+/* The microphone built into @camera, or NULL: the "Audio/Source" device
+ * of the same hardware, by bus path (udev's ID_PATH, the USB interface
+ * left out), else by the USB device in sysfs, else by USB vendor,
+ * product and serial. A PipeWire camera is also known by the V4L2 node
+ * it wraps. Prefers a microphone from the camera's own provider. */
+GstDevice        *on_air_camera_find_microphone (GstDevice *camera);
 /* The element that captures from @device. PipeWire's is stamped with the
  * capture time: nodes that programs publish (virtual cameras) send
  * buffers without timestamps. */

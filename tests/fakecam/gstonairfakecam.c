@@ -13,11 +13,20 @@
  *   kind=uvc                    uvc | raw | broken-jpeg | busy | bayer
  *   color=0xff2080e0            ARGB of every frame
  *   path=/dev/video10           optional; default /dev/fakecam/<file name>
+ *   microphone=true             optional: the webcam has a microphone
+ *   microphone-hz=660           its tone (default 660 Hz)
  *
  * uvc: image/jpeg up to 1920×1080@30 and YUY2 at lower rates, as most
  * USB webcams; raw: YUY2 only; broken-jpeg: like uvc, but its JPEGs are
  * corrupt; busy: fails to start as a camera held by another program;
  * bayer: offers only a format On Air cannot use.
+ *
+ * Each camera sits on a USB bus path of its own (device.bus_path, as
+ * v4l2's provider reads it from udev: "pci-0000:00:14.0-usb-0:N:1.0").
+ * A camera with a microphone adds an "Audio/Source" device on the same
+ * USB device, its audio interface ("…:1.3"), whose element is a live
+ * audiotestsrc at microphone-hz: a test can tell it from On Air's 440-Hz
+ * test tone.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -291,6 +300,7 @@ struct _OnAirFakecamDevice
   char     *kind;
   char     *path;
   guint     color;
+  double    microphone_hz; /* > 0: this is the camera's microphone */
 };
 
 G_DEFINE_TYPE (OnAirFakecamDevice, onair_fakecam_device, GST_TYPE_DEVICE)
@@ -300,6 +310,13 @@ onair_fakecam_device_create_element (GstDevice *device, const char *name)
 {
   OnAirFakecamDevice *self = ONAIR_FAKECAM_DEVICE (device);
 
+  if (self->microphone_hz > 0)
+    {
+      GstElement *src = gst_element_factory_make ("audiotestsrc", name);
+
+      g_object_set (src, "is-live", TRUE, "freq", self->microphone_hz, "volume", 0.5, NULL);
+      return src;
+    }
   return g_object_new (ONAIR_TYPE_FAKECAM_SRC, "name", name, "kind", self->kind,
                        "color", self->color, "device", self->path, "file", self->file, NULL);
 }
@@ -327,8 +344,45 @@ onair_fakecam_device_init (OnAirFakecamDevice *self)
 {
 }
 
+/* A USB bus path for the camera at @path, as udev's ID_PATH; @interface
+ * is the USB interface (0: video, 3: audio). */
+static char *
+bus_path_for (const char *path, guint interface)
+{
+  const char *digits = path + strcspn (path, "0123456789");
+  guint port = *digits ? (guint) g_ascii_strtoull (digits, NULL, 10) : g_str_hash (path) % 1000;
+
+  return g_strdup_printf ("pci-0000:00:14.0-usb-0:%u:1.%u", port, interface);
+}
+
 static GstDevice *
-device_from_file (const char *file)
+microphone_device (const char *file, const char *name, const char *path, double hz)
+{
+  g_autofree char *bus_path = bus_path_for (path, 3);
+  g_autofree char *display = g_strdup_printf ("%s Analog Mono", name ? name : "Fake camera");
+  g_autoptr(GstCaps) caps = gst_caps_from_string ("audio/x-raw, format=S16LE, rate=48000, channels=1");
+  GstStructure *props;
+  OnAirFakecamDevice *device;
+
+  props = gst_structure_new ("onair-fakecam-proplist",
+                             "device.api", G_TYPE_STRING, "alsa",
+                             "device.class", G_TYPE_STRING, "sound",
+                             "device.bus", G_TYPE_STRING, "usb",
+                             "device.bus_path", G_TYPE_STRING, bus_path,
+                             NULL);
+  device = g_object_new (ONAIR_TYPE_FAKECAM_DEVICE, "display-name", display,
+                         "device-class", "Audio/Source", "caps", caps, "properties", props, NULL);
+  gst_structure_free (props);
+  device->file = g_strdup (file);
+  device->path = g_strdup (path);
+  device->microphone_hz = hz;
+  return GST_DEVICE (device);
+}
+
+/* The devices a camera file describes: its microphone if it has one,
+ * first (so that it is listed by the time the camera is), and the camera. */
+static GList *
+devices_from_file (const char *file)
 {
   g_autoptr(GKeyFile) key = g_key_file_new ();
   g_autofree char *name = NULL;
@@ -336,9 +390,11 @@ device_from_file (const char *file)
   g_autofree char *color = NULL;
   g_autofree char *path = NULL;
   g_autofree char *base = g_path_get_basename (file);
+  g_autofree char *bus_path = NULL;
   g_autoptr(GstCaps) caps = NULL;
   GstStructure *props;
   OnAirFakecamDevice *device;
+  GList *devices = NULL;
 
   if (!g_key_file_load_from_file (key, file, G_KEY_FILE_NONE, NULL))
     return NULL;
@@ -353,13 +409,21 @@ device_from_file (const char *file)
     }
   if (kind == NULL)
     kind = g_strdup ("uvc");
+  if (g_key_file_get_boolean (key, "camera", "microphone", NULL))
+    {
+      double hz = g_key_file_get_double (key, "camera", "microphone-hz", NULL);
+
+      devices = g_list_append (devices, microphone_device (file, name, path, hz > 0 ? hz : 660));
+    }
 
   caps = caps_for_kind (kind);
+  bus_path = bus_path_for (path, 0);
   props = gst_structure_new ("onair-fakecam-proplist",
                              "device.api", G_TYPE_STRING, "v4l2",
                              "device.path", G_TYPE_STRING, path,
                              "api.v4l2.path", G_TYPE_STRING, path,
                              "device.bus", G_TYPE_STRING, "usb",
+                             "device.bus_path", G_TYPE_STRING, bus_path,
                              "v4l2.device.driver", G_TYPE_STRING, "uvcvideo",
                              "v4l2.device.card", G_TYPE_STRING, name ? name : "Fake camera",
                              NULL);
@@ -372,7 +436,7 @@ device_from_file (const char *file)
   device->kind = g_steal_pointer (&kind);
   device->path = g_steal_pointer (&path);
   device->color = color ? (guint) g_ascii_strtoull (color, NULL, 0) : 0xffffffff;
-  return GST_DEVICE (device);
+  return g_list_append (devices, device);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -387,7 +451,7 @@ struct _OnAirFakecamProvider
   GstDeviceProvider parent_instance;
   GThread          *thread;
   gint              stopping;  /* atomic */
-  GHashTable       *known;     /* file → GstDevice (owned by the provider) */
+  GHashTable       *known;     /* file → GList of its GstDevices (owned by the provider) */
 };
 
 G_DEFINE_TYPE (OnAirFakecamProvider, onair_fakecam_provider, GST_TYPE_DEVICE_PROVIDER)
@@ -416,10 +480,11 @@ onair_fakecam_provider_probe (GstDeviceProvider *provider)
 
   for (guint i = 0; i < files->len; i++)
     {
-      GstDevice *device = device_from_file (g_ptr_array_index (files, i));
+      GList *found = devices_from_file (g_ptr_array_index (files, i));
 
-      if (device != NULL)
-        devices = g_list_append (devices, gst_object_ref_sink (device));
+      for (GList *l = found; l != NULL; l = l->next)
+        gst_object_ref_sink (l->data);
+      devices = g_list_concat (devices, found);
     }
   return devices;
 }
@@ -429,25 +494,27 @@ scan (OnAirFakecamProvider *self)
 {
   g_autoptr(GPtrArray) files = list_files ();
   GHashTableIter iter;
-  gpointer file, device;
+  gpointer file, devices;
 
   g_hash_table_iter_init (&iter, self->known);
-  while (g_hash_table_iter_next (&iter, &file, &device))
+  while (g_hash_table_iter_next (&iter, &file, &devices))
     if (!g_ptr_array_find_with_equal_func (files, file, g_str_equal, NULL))
       {
-        gst_device_provider_device_remove (GST_DEVICE_PROVIDER (self), device);
+        for (GList *l = devices; l != NULL; l = l->next)
+          gst_device_provider_device_remove (GST_DEVICE_PROVIDER (self), l->data);
         g_hash_table_iter_remove (&iter);
       }
 
   for (guint i = 0; i < files->len; i++)
     {
       const char *f = g_ptr_array_index (files, i);
-      GstDevice *added;
+      GList *added;
 
-      if (g_hash_table_contains (self->known, f) || (added = device_from_file (f)) == NULL)
+      if (g_hash_table_contains (self->known, f) || (added = devices_from_file (f)) == NULL)
         continue;
       g_hash_table_insert (self->known, g_strdup (f), added);
-      gst_device_provider_device_add (GST_DEVICE_PROVIDER (self), added);
+      for (GList *l = added; l != NULL; l = l->next)
+        gst_device_provider_device_add (GST_DEVICE_PROVIDER (self), l->data);
     }
 }
 
@@ -482,13 +549,14 @@ onair_fakecam_provider_stop (GstDeviceProvider *provider)
 {
   OnAirFakecamProvider *self = ONAIR_FAKECAM_PROVIDER (provider);
   GHashTableIter iter;
-  gpointer device;
+  gpointer devices;
 
   g_atomic_int_set (&self->stopping, 1);
   g_clear_pointer (&self->thread, g_thread_join);
   g_hash_table_iter_init (&iter, self->known);
-  while (g_hash_table_iter_next (&iter, NULL, &device))
-    gst_device_provider_device_remove (provider, device);
+  while (g_hash_table_iter_next (&iter, NULL, &devices))
+    for (GList *l = devices; l != NULL; l = l->next)
+      gst_device_provider_device_remove (provider, l->data);
   g_hash_table_remove_all (self->known);
 }
 
@@ -508,8 +576,9 @@ onair_fakecam_provider_class_init (OnAirFakecamProviderClass *klass)
   provider_class->probe = onair_fakecam_provider_probe;
   provider_class->start = onair_fakecam_provider_start;
   provider_class->stop = onair_fakecam_provider_stop;
+  /* A monitor asks only providers whose classes cover its filter's. */
   gst_device_provider_class_set_static_metadata (provider_class, "On Air fake cameras",
-                                                 "Source/Video", "Test-only webcams",
+                                                 "Source/Video/Audio", "Test-only webcams",
                                                  "On Air");
 }
 
@@ -518,7 +587,7 @@ onair_fakecam_provider_init (OnAirFakecamProvider *self)
 {
   /* gst_device_provider_device_add() takes the device's floating ref;
    * removal drops it, so the table holds no ref of its own. */
-  self->known = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->known = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_list_free);
 }
 
 static gboolean
