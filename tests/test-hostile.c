@@ -21,6 +21,7 @@
 #include <json-glib/json-glib.h>
 
 #include "on-air-server.h"
+#include "on-air-server-private.h"
 #include "test-util.h"
 #include "whep-client.h"
 
@@ -126,6 +127,8 @@ typedef struct
 {
   const char *data;
   gsize       length;
+  gsize       stream;      /* body bytes to send after @data, until answered */
+  gboolean    chunks;      /* ... as well-formed chunks */
   guint       pause_ms;    /* before closing, after sending */
   gboolean    reset;       /* close with a TCP reset instead of reading */
   guint       status;      /* out: 0 if closed without an answer */
@@ -174,6 +177,18 @@ raw_thread (gpointer data)
       if (n <= 0)
         break; /* the server may answer and close before it all went */
       sent += n;
+    }
+  for (gsize streamed = 0; sent == raw->length && streamed < raw->stream; streamed += sizeof buf)
+    {
+      memset (buf, 'x', sizeof buf);
+      if (raw->chunks)
+        {
+          /* 4096 bytes: "ff9" CRLF, 0xff9 bytes, CRLF */
+          memcpy (buf, "ff9\r\n", 5);
+          memcpy (buf + sizeof buf - 2, "\r\n", 2);
+        }
+      if (g_socket_condition_check (socket, G_IO_IN) || g_socket_send (socket, buf, sizeof buf, NULL, NULL) <= 0)
+        break; /* answered, or the server stopped reading */
     }
   if (raw->pause_ms > 0)
     g_usleep (raw->pause_ms * 1000);
@@ -362,6 +377,285 @@ test_many_sections (void)
 }
 
 /* ---------------------------------------------------------------------- */
+/* bodies                                                                 */
+
+static guint
+send_streaming (const char *head, gsize stream, gboolean chunks)
+{
+  Raw raw = { head, strlen (head), stream, chunks };
+  guint status = send_raw_full (&raw);
+
+  g_free (raw.response);
+  return status;
+}
+
+typedef struct
+{
+  const char *what;
+  const char *head;   /* %s: the token */
+  gsize       stream;
+  guint       status;
+  gboolean    chunks;
+} Case;
+
+static void
+run_cases (const Case *cases, guint n)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *head = g_strdup_printf (cases[i].head, onair.token);
+      guint status = send_streaming (head, cases[i].stream, cases[i].chunks);
+
+      g_test_message ("%s: %u", cases[i].what, status);
+      if (status != cases[i].status)
+        g_error ("%s: got %u, expected %u", cases[i].what, status, cases[i].status);
+      g_assert_true (server_alive ());
+    }
+}
+
+#define AUTH "Host: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
+
+/* Bodies are bounded before they are read: a size announced too large
+ * is refused at once, a chunked one as soon as it passes the bound, and
+ * a body to a route that reads none is refused unread. */
+static void
+test_bodies (void)
+{
+  const Case cases[] = {
+    { "1 GB Content-Length, streamed", "POST /whep HTTP/1.1\r\n" AUTH
+      "Content-Type: application/sdp\r\nContent-Length: 1000000000\r\n\r\n", 32 << 20, 413 },
+    { "10 GB Content-Length, no body", "POST /offer HTTP/1.1\r\n" AUTH
+      "Content-Type: application/json\r\nContent-Length: 10000000000\r\n\r\n", 0, 413 },
+    { "chunked to /whep, streamed", "POST /whep HTTP/1.1\r\n" AUTH
+      "Content-Type: application/sdp\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "1000000\r\n", 32 << 20, 413 },
+    { "chunked to /offer, streamed", "POST /offer HTTP/1.1\r\n" AUTH
+      "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n", 32 << 20, 413, TRUE },
+    { "chunked to /stream.mjpg", "GET /stream.mjpg HTTP/1.1\r\n" AUTH
+      "Transfer-Encoding: chunked\r\n\r\n", 32 << 20, 413, TRUE },
+    { "POST / with 256 MB", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 268435456\r\n\r\n",
+      32 << 20, 405 },
+    { "duplicate Content-Length", "POST /whep HTTP/1.1\r\n" AUTH
+      "Content-Type: application/sdp\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nv=0\r\n", 0, 400 },
+    { "negative Content-Length", "POST /whep HTTP/1.1\r\n" AUTH
+      "Content-Type: application/sdp\r\nContent-Length: -1\r\n\r\n", 0, 400 },
+    { "Content-Length and chunked", "POST /whep HTTP/1.1\r\n" AUTH
+      "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 0, 400 },
+    { "unknown transfer coding", "POST /whep HTTP/1.1\r\n" AUTH
+      "Transfer-Encoding: gzip\r\n\r\n", 0, 501 },
+    { "a small chunked offer is read", "POST /offer HTTP/1.1\r\n" AUTH
+      "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "2\r\n[]\r\n0\r\n\r\n", 0, 400 },
+  };
+
+  run_cases (cases, G_N_ELEMENTS (cases));
+  assert_nothing_changed ("bodies");
+}
+
+/* ---------------------------------------------------------------------- */
+/* heads                                                                  */
+
+static char *
+repeat (const char *unit, guint n)
+{
+  GString *s = g_string_new (NULL);
+
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (s, unit, i);
+  return g_string_free (s, FALSE);
+}
+
+static void
+test_heads (void)
+{
+  g_autofree char *long_path = repeat ("a", 100 * 1024);
+  g_autofree char *params = repeat ("p%u=1&", 10000);
+  g_autofree char *big_header = repeat ("b", 1024 * 1024);
+  g_autofree char *many_headers = repeat ("X-H%u: 1\r\n", 200);
+  g_autofree char *url = g_strdup_printf ("GET /%s HTTP/1.1\r\nHost: x\r\n\r\n", long_path);
+  g_autofree char *query = g_strdup_printf ("GET /snapshot.jpg?%s HTTP/1.1\r\nHost: x\r\n\r\n", params);
+  g_autofree char *header = g_strdup_printf ("GET / HTTP/1.1\r\nHost: x\r\nX-Big: %s\r\n\r\n", big_header);
+  g_autofree char *headers = g_strdup_printf ("GET / HTTP/1.1\r\nHost: x\r\n%s\r\n", many_headers);
+  const struct { const char *what; const char *request; guint status; } cases[] = {
+    { "100 KB URL", url, 414 },
+    { "10,000 query parameters", query, 414 },
+    { "1 MB header", header, 431 },
+    { "200 header fields", headers, 431 },
+    { "HTTP/0.9", "GET /\r\n", 400 },
+    { "no version", "GET / \r\n\r\n", 400 },
+    { "HTTP/2.0 in text", "GET / HTTP/2.0\r\nHost: x\r\n\r\n", 400 },
+    { "folded header", "GET / HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n", 400 },
+    { "NUL in a header", "GET / HTTP/1.1\r\nHost: x\r\nX: a\001b\r\n\r\n", 400 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      guint status = send_raw (cases[i].request, strlen (cases[i].request));
+
+      g_test_message ("%s: %u", cases[i].what, status);
+      if (status != cases[i].status)
+        g_error ("%s: got %u, expected %u", cases[i].what, status, cases[i].status);
+    }
+  assert_nothing_changed ("heads");
+}
+
+/* Slowloris: connections that never finish their head are bounded per
+ * address, and each gets 408 after the request timeout. */
+static void
+test_slow_heads (void)
+{
+  static const char partial[] = "GET / HTTP/1.1\r\nHost: x\r\n";
+  g_autoptr(GPtrArray) sockets = g_ptr_array_new_with_free_func (g_object_unref);
+  guint held, timed_out = 0, turned_away = 0;
+  char buf[512];
+
+  for (guint i = 0; i < ON_AIR_GATE_MAX_PENDING_PER_ADDRESS + 36; i++)
+    {
+      GSocket *socket = raw_connect ();
+
+      g_assert_nonnull (socket);
+      g_socket_send (socket, partial, sizeof partial - 1, NULL, NULL);
+      g_ptr_array_add (sockets, socket);
+    }
+  test_spin (500);
+  held = server_fds ();
+  g_test_message ("%u slow connections: %u fds (%u at rest)", sockets->len, held, onair.fds);
+  g_assert_cmpuint (held, <=, onair.fds + ON_AIR_GATE_MAX_PENDING_PER_ADDRESS + 4);
+
+  for (guint i = 0; i < sockets->len; i++)
+    {
+      gssize n = g_socket_receive (sockets->pdata[i], buf, sizeof buf - 1, NULL, NULL);
+
+      buf[MAX (n, 0)] = '\0';
+      if (g_str_has_prefix (buf, "HTTP/1.1 408"))
+        timed_out++;
+      else if (g_str_has_prefix (buf, "HTTP/1.1 503"))
+        turned_away++;
+    }
+  g_test_message ("408: %u, 503: %u", timed_out, turned_away);
+  g_assert_cmpuint (timed_out + turned_away, ==, sockets->len);
+  g_assert_cmpuint (timed_out, >=, ON_AIR_GATE_MAX_PENDING_PER_ADDRESS - 4);
+  g_ptr_array_set_size (sockets, 0);
+  assert_nothing_changed ("slowloris");
+}
+
+/* ---------------------------------------------------------------------- */
+/* tokens and slots                                                       */
+
+static guint
+get_status (const char *path_and_query)
+{
+  g_autofree char *request = g_strdup_printf ("GET %s HTTP/1.1\r\nHost: x\r\n\r\n", path_and_query);
+
+  return send_raw (request, strlen (request));
+}
+
+static void
+test_token_bytes (void)
+{
+  g_autofree char *nul = g_strdup_printf ("/snapshot.jpg?token=%s%%00junk", onair.token);
+  g_autofree char *space = g_strdup_printf ("/snapshot.jpg?token=%s%%20", onair.token);
+  g_autofree char *good = g_strdup_printf ("/snapshot.jpg?token=%s", onair.token);
+
+  g_assert_cmpuint (get_status (nul), ==, 401);
+  g_assert_cmpuint (get_status (space), ==, 401);
+  g_assert_cmpuint (get_status (good), ==, 200);
+  assert_nothing_changed ("token bytes");
+}
+
+/* MJPEG viewers who reset their connection before the headers went out
+ * give their slot back. */
+static void
+test_mjpeg_resets (void)
+{
+  g_autofree char *request = g_strdup_printf ("GET /stream.mjpg HTTP/1.1\r\n" AUTH "\r\n", onair.token);
+
+  for (guint i = 0; i < 3 * MAX_VIEWERS; i++)
+    {
+      Raw raw = { request, strlen (request), .reset = TRUE };
+
+      send_raw_full (&raw);
+    }
+  assert_nothing_changed ("MJPEG resets");
+}
+
+static guint
+viewers_listed (void)
+{
+  g_autofree char *url = url_for ("/api/status");
+  g_autoptr(TestResponse) r = test_http ("GET", url, NULL, NULL, 0, NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *root;
+
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_true (json_parser_load_from_data (parser, g_bytes_get_data (r->body, NULL),
+                                             g_bytes_get_size (r->body), NULL));
+  root = json_node_get_object (json_parser_get_root (parser));
+  return json_array_get_length (json_object_get_array_member (root, "viewers"));
+}
+
+static gboolean
+only_watchers (gpointer data)
+{
+  test_spin (200);
+  return viewers_listed () == 2;
+}
+
+/* A WHEP viewer who hangs up before the answer, or whose ICE never
+ * completes, gives its slot back within seconds (it was 30). */
+static void
+test_whep_leavers (void)
+{
+  g_autofree char *offer = offer_with_sections (1);
+  g_autofree char *request = post_request ("/whep", "application/sdp", offer, strlen (offer));
+
+  for (guint i = 0; i < MAX_VIEWERS; i++)
+    {
+      Raw raw = { request, strlen (request), .pause_ms = 20, .reset = TRUE };
+
+      send_raw_full (&raw);
+    }
+  g_assert_true (test_wait_until (only_watchers, NULL, 10000));
+  assert_nothing_changed ("WHEP hang-ups");
+
+  for (guint i = 0; i < 2; i++)
+    g_assert_cmpuint (send_raw (request, strlen (request)), ==, 201);
+  g_assert_cmpuint (viewers_listed (), ==, 4);
+  g_assert_true (test_wait_until (only_watchers, NULL, 10000));
+  assert_nothing_changed ("ICE never completes");
+}
+
+/* Guessing from one address: after a generous burst of wrong tokens it
+ * gets 429; the right token from the same address still gets through
+ * (a classroom behind one NAT address is not locked out). */
+static void
+test_wrong_token_rate (void)
+{
+  g_autofree char *good = g_strdup_printf ("/snapshot.jpg?token=%s", onair.token);
+  guint unauthorized = 0, limited = 0;
+
+  for (guint i = 0; i < 300; i++)
+    {
+      g_autofree char *guess = g_strdup_printf ("/snapshot.jpg?token=guess-%08u-abcdefgh", i);
+      guint status = get_status (guess);
+
+      if (status == 401)
+        unauthorized++;
+      else if (status == 429)
+        limited++;
+      else
+        g_error ("wrong token %u: %u", i, status);
+      if (i % 50 == 0)
+        g_assert_cmpuint (get_status (good), ==, 200);
+    }
+  g_test_message ("300 wrong tokens: %u × 401, %u × 429", unauthorized, limited);
+  g_assert_cmpuint (unauthorized, >=, 100);
+  g_assert_cmpuint (limited, >, 0);
+  g_assert_cmpuint (get_status (good), ==, 200);
+  assert_nothing_changed ("wrong-token rate");
+}
+
+/* ---------------------------------------------------------------------- */
 
 int
 main (int argc, char *argv[])
@@ -389,6 +683,13 @@ main (int argc, char *argv[])
   }
 
   g_test_add_func ("/hostile/many-sections", test_many_sections);
+  g_test_add_func ("/hostile/bodies", test_bodies);
+  g_test_add_func ("/hostile/heads", test_heads);
+  g_test_add_func ("/hostile/slow-heads", test_slow_heads);
+  g_test_add_func ("/hostile/token-bytes", test_token_bytes);
+  g_test_add_func ("/hostile/mjpeg-resets", test_mjpeg_resets);
+  g_test_add_func ("/hostile/whep-leavers", test_whep_leavers);
+  g_test_add_func ("/hostile/wrong-token-rate", test_wrong_token_rate);
   status = g_test_run ();
 
   mjpeg_reader_free (onair.mjpeg);

@@ -21,7 +21,10 @@
 #include "on-air-webrtcbin.h"
 
 #define GATHER_TIMEOUT_MS 5000
-#define CONNECT_TIMEOUT_S 30
+/* From the answer: ICE on a LAN takes well under a second; a viewer that
+ * never connects (it left, or its packets never reach us) gives its slot
+ * back after this. */
+#define CONNECT_TIMEOUT_S 6
 #define DISCONNECTED_GRACE_S 10
 #define LIVENESS_CHECK_S 2
 
@@ -166,6 +169,8 @@ check_liveness (gpointer user_data)
 /* ---------------------------------------------------------------------- */
 /* ICE and DTLS states (main context)                                     */
 
+static gboolean never_connected (gpointer user_data);
+
 /* Main context: the answer with every candidate gathered so far. */
 static gboolean
 deliver_answer (gpointer user_data)
@@ -195,6 +200,8 @@ deliver_answer (gpointer user_data)
   g_debug ("Peer %s: answered %" G_GINT64_FORMAT " ms after the offer", self->id,
            (self->answered_at - self->offered_at) / 1000);
   self->liveness_timer = add_timeout (self, LIVENESS_CHECK_S * 1000, check_liveness);
+  if (!self->connected && self->connect_timeout == 0)
+    self->connect_timeout = add_timeout (self, CONNECT_TIMEOUT_S * 1000, never_connected);
   task = g_steal_pointer (&self->answer_task);
   g_task_return_pointer (task, text, g_free);
   return G_SOURCE_REMOVE;
@@ -557,7 +564,6 @@ on_air_webrtc_peer_answer_async (OnAirWebrtcPeer     *self,
   self->answer_task = g_steal_pointer (&task);
   self->offered_at = g_get_monotonic_time ();
   self->gather_timeout = add_timeout (self, GATHER_TIMEOUT_MS, gather_timed_out);
-  self->connect_timeout = add_timeout (self, CONNECT_TIMEOUT_S * 1000, never_connected);
 
   desc = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_OFFER,
                                              g_steal_pointer (&owned_offer));
