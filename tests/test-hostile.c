@@ -82,6 +82,25 @@ server_threads (void)
   return count_entries (path);
 }
 
+/* What the server's descriptors point at, for a failure message. */
+static char *
+describe_fds (void)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%s/fd", g_subprocess_get_identifier (onair.proc));
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  GString *out = g_string_new (NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *link = g_build_filename (path, name, NULL);
+      g_autofree char *target = g_file_read_link (link, NULL);
+
+      g_string_append_printf (out, " %s", target ? target : "?");
+    }
+  return g_string_free (out, FALSE);
+}
+
 static gboolean
 server_alive (void)
 {
@@ -240,6 +259,28 @@ send_raw (const char *data, gsize length)
 /* ---------------------------------------------------------------------- */
 /* the watchers, and what must not change                                 */
 
+/* --bind 127.0.0.1: the answer offers no candidate on another address. */
+static void
+assert_candidates_on_loopback (const char *answer)
+{
+  g_auto(GStrv) lines = g_strsplit (answer, "\r\n", -1);
+  guint candidates = 0;
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) fields = NULL;
+
+      if (!g_str_has_prefix (lines[i], "a=candidate:"))
+        continue;
+      fields = g_strsplit (lines[i], " ", -1);
+      g_assert_cmpuint (g_strv_length (fields), >=, 6);
+      if (!g_str_equal (fields[4], "127.0.0.1"))
+        g_error ("candidate on another address than --bind: %s", lines[i]);
+      candidates++;
+    }
+  g_assert_cmpuint (candidates, >, 0);
+}
+
 static void
 post_whep (WhepViewer *viewer)
 {
@@ -253,6 +294,7 @@ post_whep (WhepViewer *viewer)
   r = test_http ("POST", url, "application/sdp", offer, strlen (offer), onair.token);
   g_assert_cmpuint (r->status, ==, 201);
   answer = g_strndup (g_bytes_get_data (r->body, NULL), g_bytes_get_size (r->body));
+  assert_candidates_on_loopback (answer);
   whep_viewer_set_answer (viewer, answer, &error);
   g_assert_no_error (error);
 }
@@ -317,8 +359,12 @@ assert_nothing_changed (const char *what)
   g_assert_true (server_alive ());
   assert_watchers_live ();
   if (!test_wait_until (at_rest, &now, 10000))
-    g_error ("%s: %u fds, %u threads; %u and %u before", what, now.fds, now.threads,
-             onair.fds, onair.threads);
+    {
+      g_autofree char *fds = describe_fds ();
+
+      g_error ("%s: %u fds, %u threads; %u and %u before:%s", what, now.fds, now.threads,
+               onair.fds, onair.threads, fds);
+    }
   assert_slots_free ();
   test_wait_until (at_rest, &now, 10000);
 }
@@ -500,13 +546,14 @@ test_heads (void)
 }
 
 /* Slowloris: connections that never finish their head are bounded per
- * address, and each gets 408 after the request timeout. */
+ * address (the oldest stalled one makes room for a new one), and each
+ * gets 408, after the request timeout or when it makes room. */
 static void
 test_slow_heads (void)
 {
   static const char partial[] = "GET / HTTP/1.1\r\nHost: x\r\n";
   g_autoptr(GPtrArray) sockets = g_ptr_array_new_with_free_func (g_object_unref);
-  guint held, timed_out = 0, turned_away = 0;
+  guint held, timed_out = 0;
   char buf[512];
 
   for (guint i = 0; i < ON_AIR_GATE_MAX_PENDING_PER_ADDRESS + 36; i++)
@@ -516,6 +563,9 @@ test_slow_heads (void)
       g_assert_nonnull (socket);
       g_socket_send (socket, partial, sizeof partial - 1, NULL, NULL);
       g_ptr_array_add (sockets, socket);
+      /* The first ones stall; the rest come later and make room. */
+      if (i == ON_AIR_GATE_MAX_PENDING_PER_ADDRESS - 1)
+        test_spin (ON_AIR_GATE_STALLED_MS + 200);
     }
   test_spin (500);
   held = server_fds ();
@@ -529,12 +579,10 @@ test_slow_heads (void)
       buf[MAX (n, 0)] = '\0';
       if (g_str_has_prefix (buf, "HTTP/1.1 408"))
         timed_out++;
-      else if (g_str_has_prefix (buf, "HTTP/1.1 503"))
-        turned_away++;
+      else
+        g_error ("slow connection %u: %s", i, buf);
     }
-  g_test_message ("408: %u, 503: %u", timed_out, turned_away);
-  g_assert_cmpuint (timed_out + turned_away, ==, sockets->len);
-  g_assert_cmpuint (timed_out, >=, ON_AIR_GATE_MAX_PENDING_PER_ADDRESS - 4);
+  g_test_message ("408: %u", timed_out);
   g_ptr_array_set_size (sockets, 0);
   assert_nothing_changed ("slowloris");
 }

@@ -219,6 +219,7 @@ start_webrtc (OnAirServer *self, SoupServerMessage *msg, GstSDPMessage *offer, g
   entry = g_new0 (PeerEntry, 1);
   entry->server = self;
   entry->peer = on_air_webrtc_peer_new (self->broadcast, id);
+  on_air_webrtc_peer_set_bind_address (entry->peer, self->bind_address);
   g_signal_connect (entry->peer, "closed", G_CALLBACK (on_peer_closed), self);
   g_hash_table_insert (self->peers, g_strdup (id), entry);
 

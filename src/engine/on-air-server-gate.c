@@ -53,6 +53,7 @@ typedef struct
   gboolean           chunked;
   gboolean           answered;        /* lingering after an answer */
   gsize              discarded;
+  gint64             accepted;        /* monotonic µs */
 } Pending;
 
 static void wait_readable (Pending *p);
@@ -511,6 +512,28 @@ wait_readable (Pending *p)
 /* ---------------------------------------------------------------------- */
 /* accepting                                                              */
 
+/* A burst from one address (a classroom behind NAT) is let in; a client
+ * holding connections it sends nothing on is not: its oldest one that
+ * stalled for ON_AIR_GATE_STALLED_MS gets 408 to make room. */
+static void
+evict_stalled (OnAirGate *gate, const char *address)
+{
+  gint64 stalled_before = g_get_monotonic_time () - ON_AIR_GATE_STALLED_MS * 1000;
+  GHashTableIter iter;
+  Pending *p, *oldest = NULL;
+
+  g_hash_table_iter_init (&iter, gate->pending);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &p, NULL))
+    if (!p->answered && p->accepted < stalled_before && g_str_equal (p->address, address) &&
+        (oldest == NULL || p->accepted < oldest->accepted))
+      oldest = p;
+  if (oldest == NULL)
+    return;
+  if (oldest->buf->len > 0)
+    answer (oldest, SOUP_STATUS_REQUEST_TIMEOUT, NULL, "The request took too long");
+  pending_finish (oldest, TRUE);
+}
+
 static gboolean
 on_incoming (GSocketService    *service,
              GSocketConnection *conn,
@@ -534,13 +557,16 @@ on_incoming (GSocketService    *service,
   p->buf = g_byte_array_new ();
   p->address = g_steal_pointer (&address);
   p->content_length = -1;
+  p->accepted = g_get_monotonic_time ();
   count_address (gate, p->address, +1);
   g_hash_table_add (gate->pending, p);
 
   /* Connections that have not yet sent a whole request are bounded, in
-   * all and per address: beyond that the newest is turned away. */
-  if (g_hash_table_size (gate->pending) > ON_AIR_GATE_MAX_PENDING ||
-      GPOINTER_TO_UINT (g_hash_table_lookup (gate->per_address, p->address)) > ON_AIR_GATE_MAX_PENDING_PER_ADDRESS)
+   * all (beyond that the newest is turned away) and per address (beyond
+   * that the oldest that stalled makes room). */
+  if (GPOINTER_TO_UINT (g_hash_table_lookup (gate->per_address, p->address)) > ON_AIR_GATE_MAX_PENDING_PER_ADDRESS)
+    evict_stalled (gate, p->address);
+  if (g_hash_table_size (gate->pending) > ON_AIR_GATE_MAX_PENDING)
     {
       answer (p, SOUP_STATUS_SERVICE_UNAVAILABLE, "Retry-After: 1\r\n", "Too many connections; try again.");
       pending_finish (p, TRUE);

@@ -23,8 +23,9 @@ G_BEGIN_DECLS
 #define ON_AIR_GATE_MAX_HEADERS              100          /* 431 */
 #define ON_AIR_GATE_CHUNK_OVERHEAD           (16 * 1024)  /* chunked framing past the body limit: 413 */
 #define ON_AIR_GATE_REQUEST_TIMEOUT_S        10           /* to send head and body: 408 */
-#define ON_AIR_GATE_MAX_PENDING              256          /* connections without a whole request: 503 */
-#define ON_AIR_GATE_MAX_PENDING_PER_ADDRESS  64
+#define ON_AIR_GATE_MAX_PENDING              512          /* connections without a whole request: 503 */
+#define ON_AIR_GATE_MAX_PENDING_PER_ADDRESS  64           /* beyond: its oldest stalled one gets 408 */
+#define ON_AIR_GATE_STALLED_MS               1000         /* a client that sent no whole request by then */
 #define ON_AIR_GATE_LINGER_MS                2000         /* reading what follows a refusal, dropped */
 #define ON_AIR_GATE_LINGER_BYTES             (256 * 1024)
 
@@ -46,6 +47,7 @@ struct _OnAirServer
   OnAirBroadcast *broadcast;
   SoupServer     *soup;
   OnAirGate      *gate;
+  char           *bind_address;   /* --bind, unless it is every address */
   char           *token;
   guint           max_viewers;
   guint           port;

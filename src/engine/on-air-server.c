@@ -343,6 +343,7 @@ on_air_server_finalize (GObject *object)
   OnAirServer *self = ON_AIR_SERVER (object);
 
   g_clear_pointer (&self->token, g_free);
+  g_clear_pointer (&self->bind_address, g_free);
   g_clear_object (&self->viewers);
   g_hash_table_unref (self->failures);
   g_ptr_array_unref (self->mjpeg_viewers);
@@ -472,6 +473,9 @@ on_air_server_listen (OnAirServer *self, const char *address, guint port, GError
     }
   self->port = _on_air_gate_get_port (gate);
   self->gate = gate;
+  g_clear_pointer (&self->bind_address, g_free);
+  if (address != NULL && !g_str_equal (address, "0.0.0.0") && !g_str_equal (address, "::"))
+    self->bind_address = g_strdup (address);
   self->soup = g_steal_pointer (&soup);
   self->started_at = g_get_monotonic_time ();
   on_air_warm_up_start ();

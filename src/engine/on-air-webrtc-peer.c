@@ -35,6 +35,7 @@ struct _OnAirWebrtcPeer
   OnAirBroadcast *broadcast;
   GMainContext   *context;
   char           *id;
+  char           *bind_address;  /* candidates only there, or NULL */
   GstElement     *webrtcbin;
   OnAirRtpTap    *tap;
   OnAirCodec      codec;
@@ -414,6 +415,13 @@ attach_webrtcbin (OnAirWebrtcPeer *self, GError **error)
   on_air_webrtcbin_disable_upnp (self->webrtcbin);
   on_air_webrtcbin_disable_ice_tcp (self->webrtcbin);
   on_air_webrtcbin_pace_checks_faster (self->webrtcbin);
+  if (self->bind_address != NULL && !on_air_webrtcbin_restrict_to_address (self->webrtcbin, self->bind_address))
+    {
+      gst_clear_object (&self->webrtcbin);
+      g_set_error (error, ON_AIR_ERROR, ON_AIR_ERROR_NEGOTIATION,
+                   "WebRTC cannot be limited to %s", self->bind_address);
+      return FALSE;
+    }
   g_signal_connect_object (self->webrtcbin, "notify::ice-gathering-state",
                            G_CALLBACK (on_ice_gathering_state), self, 0);
   g_signal_connect_object (self->webrtcbin, "notify::ice-connection-state",
@@ -453,6 +461,7 @@ on_air_webrtc_peer_finalize (GObject *object)
   OnAirWebrtcPeer *self = ON_AIR_WEBRTC_PEER (object);
 
   g_free (self->id);
+  g_free (self->bind_address);
   g_main_context_unref (self->context);
 
   G_OBJECT_CLASS (on_air_webrtc_peer_parent_class)->finalize (object);
@@ -492,6 +501,16 @@ on_air_webrtc_peer_new (OnAirBroadcast *broadcast, const char *id)
   self->broadcast = g_object_ref (broadcast);
   self->id = g_strdup (id);
   return self;
+}
+
+void
+on_air_webrtc_peer_set_bind_address (OnAirWebrtcPeer *self, const char *address)
+{
+  g_return_if_fail (ON_AIR_IS_WEBRTC_PEER (self));
+  g_return_if_fail (self->webrtcbin == NULL);
+
+  g_free (self->bind_address);
+  self->bind_address = g_strdup (address);
 }
 
 const char *
