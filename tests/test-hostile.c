@@ -663,13 +663,13 @@ test_whep_leavers (void)
 
       send_raw_full (&raw);
     }
-  g_assert_true (test_wait_until (only_watchers, NULL, 10000));
+  g_assert_true (test_wait_until (only_watchers, NULL, 20000));
   assert_nothing_changed ("WHEP hang-ups");
 
   for (guint i = 0; i < 2; i++)
     g_assert_cmpuint (send_raw (request, strlen (request)), ==, 201);
   g_assert_cmpuint (viewers_listed (), ==, 4);
-  g_assert_true (test_wait_until (only_watchers, NULL, 10000));
+  g_assert_true (test_wait_until (only_watchers, NULL, 20000));
   assert_nothing_changed ("ICE never completes");
 }
 
@@ -742,8 +742,14 @@ main (int argc, char *argv[])
 
   mjpeg_reader_free (onair.mjpeg);
   whep_viewer_free (onair.whep);
+  /* A clean exit after all that (under the sanitizers: no leak either). */
   g_subprocess_send_signal (onair.proc, SIGTERM);
   g_subprocess_wait (onair.proc, NULL, NULL);
+  if (!g_subprocess_get_if_exited (onair.proc) || g_subprocess_get_exit_status (onair.proc) != 0)
+    {
+      g_printerr ("onair did not exit cleanly\n");
+      status = 1;
+    }
   g_object_unref (onair.proc);
   return status;
 }

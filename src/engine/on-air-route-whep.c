@@ -280,25 +280,38 @@ string_member (JsonObject *object, const char *name)
   return json_node_get_string (node);
 }
 
-gpointer
-_on_air_server_parse_json_offer (SoupServerMessage *msg, SoupMessageBody *body)
+char *
+_on_air_server_json_offer_sdp (const char *data, gsize length, const char **problem)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
   JsonObject *object;
   const char *sdp;
 
-  if (body->length == 0 ||
-      !json_parser_load_from_data (parser, body->data, body->length, NULL) ||
+  if (length == 0 || !json_parser_load_from_data (parser, data, length, NULL) ||
       !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     {
-      on_air_http_respond_text (msg, SOUP_STATUS_BAD_REQUEST, "Expected a JSON object {\"type\": \"offer\", \"sdp\": \"…\"}");
+      *problem = "Expected a JSON object {\"type\": \"offer\", \"sdp\": \"…\"}";
       return NULL;
     }
   object = json_node_get_object (json_parser_get_root (parser));
   sdp = string_member (object, "sdp");
   if (g_strcmp0 (string_member (object, "type"), "offer") != 0 || sdp == NULL)
     {
-      on_air_http_respond_text (msg, SOUP_STATUS_BAD_REQUEST, "Expected \"type\": \"offer\" and an \"sdp\" string");
+      *problem = "Expected \"type\": \"offer\" and an \"sdp\" string";
+      return NULL;
+    }
+  return g_strdup (sdp);
+}
+
+gpointer
+_on_air_server_parse_json_offer (SoupServerMessage *msg, SoupMessageBody *body)
+{
+  const char *problem = NULL;
+  g_autofree char *sdp = _on_air_server_json_offer_sdp (body->data, body->length, &problem);
+
+  if (sdp == NULL)
+    {
+      on_air_http_respond_text (msg, SOUP_STATUS_BAD_REQUEST, problem);
       return NULL;
     }
   return parse_offer (msg, sdp, strlen (sdp));

@@ -148,6 +148,11 @@ void                 _on_air_server_stop_snapshots          (OnAirServer       *
 /* on-air-route-whep.c: WebRTC signalling, WHEP and the JSON /offer */
 OnAirRouteParse      _on_air_server_parse_sdp_offer;
 OnAirRouteParse      _on_air_server_parse_json_offer;
+/* The SDP of a JSON offer {"type": "offer", "sdp": "…"}, or NULL and
+ * what is wrong with it in @problem. */
+char                *_on_air_server_json_offer_sdp          (const char        *data,
+                                                             gsize              length,
+                                                             const char       **problem);
 void                 _on_air_server_free_offer              (gpointer           offer);
 OnAirRoutePreflight  _on_air_server_whep_preflight;
 OnAirRoutePreflight  _on_air_server_whep_session_preflight;
