@@ -17,6 +17,8 @@ packages=(
   chromium curl
   # tests: a private PipeWire session with virtual cameras (tests/fixtures/pipewire-fixture.c)
   pipewire pipewire-bin wireplumber gstreamer1.0-pipewire
+  # fuzzing: clang with libFuzzer and the sanitizers' runtimes (build-aux/fuzz.sh)
+  clang libclang-rt-14-dev
   # benchmark: the original tutorial's stack, for comparison
   python3 python3-flask python3-opencv python3-numpy python3-matplotlib
 )

@@ -264,19 +264,18 @@ add_routes (OnAirServer *self, SoupServer *soup)
 /* ---------------------------------------------------------------------- */
 /* listening                                                              */
 
-#if !SOUP_CHECK_VERSION (3, 3, 0)
-/* libsoup before 3.3 never closes a kept-alive connection that the client
- * closed while it was idle (libsoup commit d20c6601): every phone that
- * loaded the page would leave descriptors behind until none were left.
- * One request per connection instead; on a LAN the extra handshake costs
- * one round trip. */
+/* One request per connection: the gate (on-air-server-gate.c) checks the
+ * request a connection opens with, and a kept-alive connection's next
+ * request would reach libsoup unchecked. (Also, libsoup before 3.3 never
+ * closes a kept-alive connection that the client closed while it was idle,
+ * libsoup commit d20c6601.) On a LAN the extra handshake costs one round
+ * trip. */
 static void
 close_after_response (SoupServer *soup, SoupServerMessage *msg, gpointer user_data)
 {
   soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                 "Connection", "close");
 }
-#endif
 
 static gboolean
 listen_on (OnAirGate *gate, const char *address, guint port, GError **error)
@@ -461,9 +460,7 @@ on_air_server_listen (OnAirServer *self, const char *address, guint port, GError
     return TRUE;
 
   soup = soup_server_new ("server-header", "OnAir/" PACKAGE_VERSION " ", NULL);
-#if !SOUP_CHECK_VERSION (3, 3, 0)
   g_signal_connect (soup, "request-started", G_CALLBACK (close_after_response), NULL);
-#endif
   add_routes (self, soup);
   gate = _on_air_gate_new (soup, check_before_body, self);
   if (!listen_on (gate, address, port, error))
