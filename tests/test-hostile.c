@@ -415,7 +415,7 @@ test_heads (void)
     { "no version", "GET / \r\n\r\n", 400 },
     { "HTTP/2.0 in text", "GET / HTTP/2.0\r\nHost: x\r\n\r\n", 400 },
     { "folded header", "GET / HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n", 400 },
-    { "NUL in a header", "GET / HTTP/1.1\r\nHost: x\r\nX: a\001b\r\n\r\n", 400 },
+    { "control byte in a header", "GET / HTTP/1.1\r\nHost: x\r\nX: a\001b\r\n\r\n", 400 },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -426,6 +426,11 @@ test_heads (void)
       if (status != cases[i].status)
         g_error ("%s: got %u, expected %u", cases[i].what, status, cases[i].status);
     }
+  {
+    static const char nul[] = "GET / HTTP/1.1\r\nHost: x\r\nX\0Y: a\0b\r\n\r\n";
+
+    g_assert_cmpuint (hostile_send (onair.port, nul, sizeof nul - 1), ==, 400);
+  }
   assert_nothing_changed ("heads");
 }
 

@@ -105,7 +105,8 @@ reason (guint status)
   return soup_status_get_phrase (status);
 }
 
-/* Answers @status and closes: after the answer, what the client still
+/* Answers @status and closes (with CORS, as WHEP players on other origins
+ * must be able to read it; it carries nothing private): after the answer, what the client still
  * sends is read and dropped for a moment (at most ON_AIR_GATE_LINGER_BYTES),
  * so that closing with unread data, which resets the connection, does not
  * destroy the answer before the client read it. */
@@ -116,7 +117,7 @@ answer (Pending *p, guint status, const char *extra_headers, const char *text)
 
   response = g_strdup_printf ("HTTP/1.1 %u %s\r\nContent-Type: text/plain; charset=utf-8\r\n"
                               "Content-Length: %" G_GSIZE_FORMAT "\r\nCache-Control: no-store\r\n"
-                              "Connection: close\r\n%s\r\n%s\n",
+                              "Connection: close\r\nAccess-Control-Allow-Origin: *\r\n%s\r\n%s\n",
                               status, reason (status), strlen (text) + 1,
                               extra_headers ? extra_headers : "", text);
   g_debug ("%s: %u %s", p->address, status, text);
@@ -134,7 +135,7 @@ answer (Pending *p, guint status, const char *extra_headers, const char *text)
 static gboolean
 is_tchar (guchar c)
 {
-  return g_ascii_isalnum (c) || strchr ("!#$%&'*+-.^_`|~", c) != NULL;
+  return g_ascii_isalnum (c) || (c != '\0' && strchr ("!#$%&'*+-.^_`|~", c) != NULL);
 }
 
 static gboolean
