@@ -224,6 +224,8 @@ handle_offer (SoupServerMessage *msg)
   v->webrtcbin = gst_object_ref_sink (gst_element_factory_make ("webrtcbin", NULL));
   gst_util_set_object_arg (G_OBJECT (v->webrtcbin), "bundle-policy", "max-bundle");
   on_air_webrtcbin_disable_upnp (v->webrtcbin);
+  /* As On Air with --bind 127.0.0.1, which the benchmark runs. */
+  on_air_webrtcbin_restrict_to_address (v->webrtcbin, "127.0.0.1");
   g_hash_table_insert (viewers, v->id, v);
 
   gst_bin_add_many (GST_BIN (pipeline), v->queue, v->pay, v->webrtcbin, NULL);

@@ -269,6 +269,9 @@ viewer_init (Viewer *v, gboolean full, gboolean classify)
     }
   gst_util_set_object_arg (G_OBJECT (v->webrtcbin), "bundle-policy", "max-bundle");
   on_air_webrtcbin_disable_upnp (v->webrtcbin);
+  /* The servers it talks to listen on loopback: no traffic to other
+   * addresses (libnice leaves loopback out unless told). */
+  on_air_webrtcbin_restrict_to_address (v->webrtcbin, "127.0.0.1");
   gst_bin_add (GST_BIN (v->pipeline), v->webrtcbin);
   g_signal_connect (v->webrtcbin, "pad-added", G_CALLBACK (on_pad_added), v);
 

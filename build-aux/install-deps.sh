@@ -8,7 +8,7 @@ packages=(
   meson ninja-build pkg-config gcc gettext
   libglib2.0-dev libglib2.0-bin
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
-  libsoup-3.0-dev libjson-glib-dev libqrencode-dev libgtk-4-dev libadwaita-1-dev
+  libsoup-3.0-dev libjson-glib-dev libqrencode-dev libgtk-4-dev libadwaita-1-dev libnice-dev
   # run: source, encoders, WebRTC
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-nice gstreamer1.0-tools
@@ -24,6 +24,8 @@ packages=(
   # stand-in camera portal, screenshots of Xvfb
   flatpak flatpak-builder mmdebstrap bubblewrap bc elfutils
   dbus-daemon python3-gi x11-utils
+  # fuzzing: clang with libFuzzer and the sanitizers' runtimes (build-aux/fuzz.sh)
+  clang libclang-rt-14-dev
   # benchmark: the original tutorial's stack, for comparison
   python3 python3-flask python3-opencv python3-numpy python3-matplotlib
 )

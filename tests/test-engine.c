@@ -311,12 +311,15 @@ test_camera_caps (void)
   g_assert_false (jpeg);
   g_assert_true (gst_caps_is_equal (chosen, expected));
   g_clear_pointer (&chosen, gst_caps_unref);
+  g_clear_pointer (&expected, gst_caps_unref);
 
   /* Nothing known: let the camera negotiate raw up to 720p. */
   chosen = on_air_camera_choose_caps (NULL, &jpeg);
   expected = gst_caps_from_string ("video/x-raw");
   g_assert_false (jpeg);
   g_assert_true (gst_caps_is_subset (chosen, expected));
+  g_clear_pointer (&chosen, gst_caps_unref);
+  g_clear_pointer (&expected, gst_caps_unref);
 }
 
 int

@@ -257,6 +257,9 @@ whep_viewer_new (const char *codec, gboolean decode)
   g_assert_nonnull (viewer->webrtcbin);
   gst_util_set_object_arg (G_OBJECT (viewer->webrtcbin), "bundle-policy", "max-bundle");
   on_air_webrtcbin_disable_upnp (viewer->webrtcbin);
+  /* The servers it talks to listen on loopback: no traffic to other
+   * addresses (libnice leaves loopback out unless told). */
+  on_air_webrtcbin_restrict_to_address (viewer->webrtcbin, "127.0.0.1");
   gst_bin_add (GST_BIN (viewer->pipeline), viewer->webrtcbin);
   g_signal_connect (viewer->webrtcbin, "pad-added", G_CALLBACK (on_pad_added), viewer);
 

@@ -30,11 +30,15 @@ typedef struct
   OnAirViewer *viewer;
   GSocket     *socket; /* NULL until the headers are out */
   GIOStream   *stream; /* the connection, taken from libsoup */
+  SoupServerMessage *msg; /* until the headers are out */
 } MjpegViewer;
 
 static void
 mjpeg_viewer_free (MjpegViewer *mv)
 {
+  if (mv->msg != NULL)
+    g_signal_handlers_disconnect_by_data (mv->msg, mv);
+  g_clear_object (&mv->msg);
   _on_air_server_remove_viewer (mv->server, mv->viewer);
   g_clear_object (&mv->viewer);
   g_clear_object (&mv->socket);
@@ -76,14 +80,26 @@ _on_air_server_mjpeg_client_removed_cb (OnAirBroadcast *broadcast, GSocket *sock
   drop_mjpeg_viewer (self, mv);
 }
 
+/* The connection ended (a reset, say) before the headers went out: the
+ * viewer's slot is free again. */
+static void
+on_mjpeg_finished_early (SoupServerMessage *msg, gpointer user_data)
+{
+  MjpegViewer *mv = user_data;
+
+  g_debug ("MJPEG viewer %s left before its headers went out", on_air_viewer_get_id (mv->viewer));
+  drop_mjpeg_viewer (mv->server, mv);
+}
+
 static void
 on_mjpeg_headers_written (SoupServerMessage *msg, gpointer user_data)
 {
   MjpegViewer *mv = user_data;
   OnAirServer *self = mv->server;
-  GSocket *socket = soup_server_message_get_socket (msg);
+  GSocket *socket = _on_air_server_message_socket (msg);
 
-  g_signal_handlers_disconnect_by_func (msg, on_mjpeg_headers_written, mv);
+  g_signal_handlers_disconnect_by_data (msg, mv);
+  g_clear_object (&mv->msg);
   if (socket == NULL)
     {
       drop_mjpeg_viewer (self, mv);
@@ -128,6 +144,8 @@ _on_air_server_serve_mjpeg (OnAirServer       *self,
   soup_message_headers_replace (headers, "X-Accel-Buffering", "no");
   soup_message_headers_replace (headers, "Access-Control-Allow-Origin", "*");
   g_signal_connect (msg, "wrote-headers", G_CALLBACK (on_mjpeg_headers_written), mv);
+  g_signal_connect (msg, "finished", G_CALLBACK (on_mjpeg_finished_early), mv);
+  mv->msg = g_object_ref (msg);
   g_debug ("MJPEG viewer %s joined from %s", id, remote);
 }
 

@@ -11,7 +11,9 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <json-glib/json-glib.h>
 
@@ -27,6 +29,7 @@ typedef struct
   OnAirWebrtcPeer   *peer;
   gboolean           json;
   gboolean           finished; /* the HTTP client went away */
+  GSource           *hangup;   /* watches the paused connection */
 } PendingAnswer;
 
 typedef struct
@@ -90,6 +93,11 @@ on_pending_finished (SoupServerMessage *msg, gpointer user_data)
 static void
 pending_answer_free (PendingAnswer *pending)
 {
+  if (pending->hangup != NULL)
+    {
+      g_source_destroy (pending->hangup);
+      g_source_unref (pending->hangup);
+    }
   g_signal_handlers_disconnect_by_func (pending->msg, on_pending_finished, pending);
   g_object_unref (pending->msg);
   g_object_unref (pending->peer);
@@ -168,6 +176,38 @@ on_answered (GObject *source, GAsyncResult *result, gpointer user_data)
   pending_answer_free (pending);
 }
 
+/* The paused request's connection became readable: its whole request
+ * was read, so that is the client hanging up (or sending more, which
+ * clients waiting for an answer do not). A viewer who left before the
+ * answer gives its slot back now, not when ICE would have timed out. */
+static gboolean
+on_client_readable (GSocket *socket, GIOCondition condition, gpointer user_data)
+{
+  PendingAnswer *pending = user_data;
+  char byte;
+  gssize n = recv (g_socket_get_fd (socket), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+
+  g_clear_pointer (&pending->hangup, g_source_unref);
+  if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR)))
+    return G_SOURCE_REMOVE;
+  g_debug ("WebRTC viewer %s hung up before its answer", on_air_webrtc_peer_get_id (pending->peer));
+  /* Its answer fails now; libsoup then finds the connection closed. */
+  g_hash_table_remove (pending->server->peers, on_air_webrtc_peer_get_id (pending->peer));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+watch_hangup (PendingAnswer *pending)
+{
+  GSocket *socket = _on_air_server_message_socket (pending->msg);
+
+  if (socket == NULL)
+    return;
+  pending->hangup = g_socket_create_source (socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+  g_source_set_callback (pending->hangup, (GSourceFunc) (void (*) (void)) on_client_readable, pending, NULL);
+  g_source_attach (pending->hangup, NULL);
+}
+
 /* Takes @offer; the router has checked the token and the viewer slot. */
 static void
 start_webrtc (OnAirServer *self, SoupServerMessage *msg, GstSDPMessage *offer, gboolean json)
@@ -179,6 +219,7 @@ start_webrtc (OnAirServer *self, SoupServerMessage *msg, GstSDPMessage *offer, g
   entry = g_new0 (PeerEntry, 1);
   entry->server = self;
   entry->peer = on_air_webrtc_peer_new (self->broadcast, id);
+  on_air_webrtc_peer_set_bind_address (entry->peer, self->bind_address);
   g_signal_connect (entry->peer, "closed", G_CALLBACK (on_peer_closed), self);
   g_hash_table_insert (self->peers, g_strdup (id), entry);
 
@@ -190,6 +231,7 @@ start_webrtc (OnAirServer *self, SoupServerMessage *msg, GstSDPMessage *offer, g
   g_signal_connect (msg, "finished", G_CALLBACK (on_pending_finished), pending);
 
   soup_server_message_pause (msg);
+  watch_hangup (pending);
   on_air_webrtc_peer_answer_async (entry->peer, offer, NULL, on_answered, pending);
 }
 
@@ -238,25 +280,38 @@ string_member (JsonObject *object, const char *name)
   return json_node_get_string (node);
 }
 
-gpointer
-_on_air_server_parse_json_offer (SoupServerMessage *msg, SoupMessageBody *body)
+char *
+_on_air_server_json_offer_sdp (const char *data, gsize length, const char **problem)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
   JsonObject *object;
   const char *sdp;
 
-  if (body->length == 0 ||
-      !json_parser_load_from_data (parser, body->data, body->length, NULL) ||
+  if (length == 0 || !json_parser_load_from_data (parser, data, length, NULL) ||
       !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     {
-      on_air_http_respond_text (msg, SOUP_STATUS_BAD_REQUEST, "Expected a JSON object {\"type\": \"offer\", \"sdp\": \"…\"}");
+      *problem = "Expected a JSON object {\"type\": \"offer\", \"sdp\": \"…\"}";
       return NULL;
     }
   object = json_node_get_object (json_parser_get_root (parser));
   sdp = string_member (object, "sdp");
   if (g_strcmp0 (string_member (object, "type"), "offer") != 0 || sdp == NULL)
     {
-      on_air_http_respond_text (msg, SOUP_STATUS_BAD_REQUEST, "Expected \"type\": \"offer\" and an \"sdp\" string");
+      *problem = "Expected \"type\": \"offer\" and an \"sdp\" string";
+      return NULL;
+    }
+  return g_strdup (sdp);
+}
+
+gpointer
+_on_air_server_parse_json_offer (SoupServerMessage *msg, SoupMessageBody *body)
+{
+  const char *problem = NULL;
+  g_autofree char *sdp = _on_air_server_json_offer_sdp (body->data, body->length, &problem);
+
+  if (sdp == NULL)
+    {
+      on_air_http_respond_text (msg, SOUP_STATUS_BAD_REQUEST, problem);
       return NULL;
     }
   return parse_offer (msg, sdp, strlen (sdp));

@@ -154,6 +154,45 @@ choose_in_media (const GstSDPMedia *media, OnAirCodec *codec, guint *pt)
   return FALSE;
 }
 
+/* Each media section without BUNDLE is a transport of its own (an ICE
+ * stream with its sockets and threads): only what we serve is answered,
+ * one video section, one audio and one data channel at most, each with a
+ * bounded number of candidates. */
+static gboolean
+check_sections (const GstSDPMessage *sdp, GError **error)
+{
+  const char *kinds[] = { "video", "audio", "application" };
+  guint counts[G_N_ELEMENTS (kinds)] = { 0 };
+  guint candidates = 0;
+
+  for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++)
+    {
+      const GstSDPMedia *media = gst_sdp_message_get_media (sdp, i);
+      guint k;
+
+      for (k = 0; k < G_N_ELEMENTS (kinds); k++)
+        if (g_strcmp0 (gst_sdp_media_get_media (media), kinds[k]) == 0)
+          break;
+      if (k == G_N_ELEMENTS (kinds) || ++counts[k] > 1)
+        {
+          g_set_error (error, ON_AIR_ERROR, ON_AIR_ERROR_BAD_OFFER,
+                       "The SDP offer has %u media sections; On Air answers one video, "
+                       "one audio and one data section", gst_sdp_message_medias_len (sdp));
+          return FALSE;
+        }
+      for (guint a = 0; gst_sdp_media_get_attribute_val_n (media, "candidate", a) != NULL; a++)
+        candidates++;
+    }
+  if (candidates > ON_AIR_SDP_MAX_CANDIDATES)
+    {
+      g_set_error (error, ON_AIR_ERROR, ON_AIR_ERROR_BAD_OFFER,
+                   "The SDP offer has %u candidates; at most %u are accepted",
+                   candidates, ON_AIR_SDP_MAX_CANDIDATES);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 GstSDPMessage *
 on_air_sdp_parse_offer (const char *text, gsize length, GError **error)
 {
@@ -177,6 +216,8 @@ on_air_sdp_parse_offer (const char *text, gsize length, GError **error)
                            "The SDP offer has no media");
       return NULL;
     }
+  if (!check_sections (sdp, error))
+    return NULL;
   for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++)
     {
       const GstSDPMedia *media = gst_sdp_message_get_media (sdp, i);

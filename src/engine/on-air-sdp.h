@@ -13,7 +13,13 @@
 
 G_BEGIN_DECLS
 
-/* Parses and checks an SDP offer: at least one media, one of them video. */
+/* Candidates an offer may list, over all its sections: a phone has a
+ * handful (host, mDNS, server-reflexive, per interface and family). */
+#define ON_AIR_SDP_MAX_CANDIDATES 64
+
+/* Parses and checks an SDP offer: at least one media, one of them video;
+ * at most one section each of video, audio and data (no other kind); at
+ * most ON_AIR_SDP_MAX_CANDIDATES candidates. */
 GstSDPMessage   *on_air_sdp_parse_offer             (const char          *text,
                                                      gsize                length,
                                                      GError             **error);

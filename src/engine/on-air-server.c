@@ -194,6 +194,41 @@ route_request (SoupServer        *soup,
   route->serve (self, msg, path, query, g_steal_pointer (&parsed));
 }
 
+/* The routes libsoup would pick for @path: the longest prefix. */
+static gint
+find_prefix (const char *path)
+{
+  gint best = -1;
+
+  for (guint i = 0; i < G_N_ELEMENTS (routes); i++)
+    if (g_str_has_prefix (path, routes[i].prefix) &&
+        (best < 0 || strlen (routes[i].prefix) > strlen (routes[best].prefix)))
+      best = i;
+  return best;
+}
+
+/* The gate asks, before it reads a body, what the router will say. */
+static guint
+check_before_body (gpointer     user_data,
+                   const char  *method,
+                   const char  *path,
+                   gboolean    *takes_body,
+                   const char **allow)
+{
+  gint first = find_prefix (path);
+  const Route *route = first >= 0 ? find_route (first, path) : NULL;
+
+  if (route == NULL)
+    return SOUP_STATUS_NOT_FOUND;
+  if (!method_allowed (route, method))
+    {
+      *allow = route->methods;
+      return SOUP_STATUS_METHOD_NOT_ALLOWED;
+    }
+  *takes_body = route->body_type != NULL && !g_str_equal (method, SOUP_METHOD_OPTIONS);
+  return 0;
+}
+
 static gboolean
 prefix_reads_body (guint first)
 {
@@ -229,53 +264,40 @@ add_routes (OnAirServer *self, SoupServer *soup)
 /* ---------------------------------------------------------------------- */
 /* listening                                                              */
 
-#if !SOUP_CHECK_VERSION (3, 3, 0)
-/* libsoup before 3.3 never closes a kept-alive connection that the client
- * closed while it was idle (libsoup commit d20c6601): every phone that
- * loaded the page would leave descriptors behind until none were left.
- * One request per connection instead; on a LAN the extra handshake costs
- * one round trip. */
+/* One request per connection: the gate (on-air-server-gate.c) checks the
+ * request a connection opens with, and a kept-alive connection's next
+ * request would reach libsoup unchecked. (Also, libsoup before 3.3 never
+ * closes a kept-alive connection that the client closed while it was idle,
+ * libsoup commit d20c6601.) On a LAN the extra handshake costs one round
+ * trip. */
 static void
 close_after_response (SoupServer *soup, SoupServerMessage *msg, gpointer user_data)
 {
   soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                 "Connection", "close");
 }
-#endif
 
 static gboolean
-listen_on (SoupServer *soup, const char *address, guint port, GError **error)
+listen_on (OnAirGate *gate, const char *address, guint port, GError **error)
 {
   g_autoptr(GError) local_error = NULL;
-  gboolean ok;
+  g_autoptr(GInetAddress) inet = NULL;
 
-  if (address == NULL)
-    ok = soup_server_listen_all (soup, port, 0, &local_error);
+  if (address != NULL && (inet = g_inet_address_new_from_string (address)) == NULL)
+    {
+      g_set_error (error, ON_AIR_ERROR, ON_AIR_ERROR_LISTEN,
+                   _("“%s” is not an IP address"), address);
+      return FALSE;
+    }
+  if (_on_air_gate_listen (gate, inet, port, &local_error))
+    return TRUE;
+  if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
+    g_set_error (error, ON_AIR_ERROR, ON_AIR_ERROR_PORT_IN_USE,
+                 _("Port %u is already in use by another program"), port);
   else
-    {
-      g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (address);
-      g_autoptr(GSocketAddress) sockaddr = NULL;
-
-      if (inet == NULL)
-        {
-          g_set_error (error, ON_AIR_ERROR, ON_AIR_ERROR_LISTEN,
-                       _("“%s” is not an IP address"), address);
-          return FALSE;
-        }
-      sockaddr = g_inet_socket_address_new (inet, port);
-      ok = soup_server_listen (soup, sockaddr, 0, &local_error);
-    }
-
-  if (!ok)
-    {
-      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
-        g_set_error (error, ON_AIR_ERROR, ON_AIR_ERROR_PORT_IN_USE,
-                     _("Port %u is already in use by another program"), port);
-      else
-        g_set_error (error, ON_AIR_ERROR, ON_AIR_ERROR_LISTEN,
-                     _("Cannot listen on port %u: %s"), port, local_error->message);
-    }
-  return ok;
+    g_set_error (error, ON_AIR_ERROR, ON_AIR_ERROR_LISTEN,
+                 _("Cannot listen on port %u: %s"), port, local_error->message);
+  return FALSE;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -320,7 +342,9 @@ on_air_server_finalize (GObject *object)
   OnAirServer *self = ON_AIR_SERVER (object);
 
   g_clear_pointer (&self->token, g_free);
+  g_clear_pointer (&self->bind_address, g_free);
   g_clear_object (&self->viewers);
+  g_hash_table_unref (self->failures);
   g_ptr_array_unref (self->mjpeg_viewers);
   g_ptr_array_unref (self->pending_snapshots);
   g_hash_table_unref (self->peers);
@@ -373,6 +397,7 @@ on_air_server_init (OnAirServer *self)
 {
   self->max_viewers = ON_AIR_SERVER_DEFAULT_MAX_VIEWERS;
   self->viewers = g_list_store_new (ON_AIR_TYPE_VIEWER);
+  self->failures = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->mjpeg_viewers = g_ptr_array_new ();
   self->pending_snapshots = g_ptr_array_new_with_free_func (g_object_unref);
   self->peers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, _on_air_server_peer_entry_free);
@@ -425,7 +450,7 @@ gboolean
 on_air_server_listen (OnAirServer *self, const char *address, guint port, GError **error)
 {
   g_autoptr(SoupServer) soup = NULL;
-  GSList *uris;
+  OnAirGate *gate;
 
   g_return_val_if_fail (ON_AIR_IS_SERVER (self), FALSE);
   g_return_val_if_fail (port <= 65535, FALSE);
@@ -435,17 +460,19 @@ on_air_server_listen (OnAirServer *self, const char *address, guint port, GError
     return TRUE;
 
   soup = soup_server_new ("server-header", "OnAir/" PACKAGE_VERSION " ", NULL);
-#if !SOUP_CHECK_VERSION (3, 3, 0)
   g_signal_connect (soup, "request-started", G_CALLBACK (close_after_response), NULL);
-#endif
   add_routes (self, soup);
-  if (!listen_on (soup, address, port, error))
-    return FALSE;
-
-  uris = soup_server_get_uris (soup);
-  self->port = uris ? (guint) g_uri_get_port (uris->data) : port;
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
-
+  gate = _on_air_gate_new (soup, check_before_body, self);
+  if (!listen_on (gate, address, port, error))
+    {
+      _on_air_gate_free (gate);
+      return FALSE;
+    }
+  self->port = _on_air_gate_get_port (gate);
+  self->gate = gate;
+  g_clear_pointer (&self->bind_address, g_free);
+  if (address != NULL && !g_str_equal (address, "0.0.0.0") && !g_str_equal (address, "::"))
+    self->bind_address = g_strdup (address);
   self->soup = g_steal_pointer (&soup);
   self->started_at = g_get_monotonic_time ();
   on_air_warm_up_start ();
@@ -477,7 +504,9 @@ on_air_server_stop (OnAirServer *self)
   _on_air_server_stop_mjpeg (self);
   g_hash_table_remove_all (self->peers);
   g_list_store_remove_all (self->viewers);
+  _on_air_server_forget_failures (self);
 
+  g_clear_pointer (&self->gate, _on_air_gate_free);
   if (self->soup != NULL)
     {
       soup_server_disconnect (self->soup);

@@ -22,7 +22,10 @@
 #include "on-air-webrtcbin.h"
 
 #define GATHER_TIMEOUT_MS 5000
-#define CONNECT_TIMEOUT_S 30
+/* From the answer: ICE on a LAN takes well under a second; a viewer that
+ * never connects (it left, or its packets never reach us) gives its slot
+ * back after this. */
+#define CONNECT_TIMEOUT_S 6
 #define DISCONNECTED_GRACE_S 10
 #define LIVENESS_CHECK_S 2
 
@@ -33,6 +36,7 @@ struct _OnAirWebrtcPeer
   OnAirBroadcast *broadcast;
   GMainContext   *context;
   char           *id;
+  char           *bind_address;  /* candidates only there, or NULL */
   GstElement     *webrtcbin;
   OnAirRtpTap    *tap;
   OnAirCodec      codec;
@@ -169,6 +173,8 @@ check_liveness (gpointer user_data)
 /* ---------------------------------------------------------------------- */
 /* ICE and DTLS states (main context)                                     */
 
+static gboolean never_connected (gpointer user_data);
+
 /* Main context: the answer with every candidate gathered so far. */
 static gboolean
 deliver_answer (gpointer user_data)
@@ -198,6 +204,8 @@ deliver_answer (gpointer user_data)
   g_debug ("Peer %s: answered %" G_GINT64_FORMAT " ms after the offer", self->id,
            (self->answered_at - self->offered_at) / 1000);
   self->liveness_timer = add_timeout (self, LIVENESS_CHECK_S * 1000, check_liveness);
+  if (!self->connected && self->connect_timeout == 0)
+    self->connect_timeout = add_timeout (self, CONNECT_TIMEOUT_S * 1000, never_connected);
   task = g_steal_pointer (&self->answer_task);
   g_task_return_pointer (task, text, g_free);
   return G_SOURCE_REMOVE;
@@ -412,6 +420,13 @@ attach_webrtcbin (OnAirWebrtcPeer *self, GError **error)
   on_air_webrtcbin_disable_upnp (self->webrtcbin);
   on_air_webrtcbin_disable_ice_tcp (self->webrtcbin);
   on_air_webrtcbin_pace_checks_faster (self->webrtcbin);
+  if (self->bind_address != NULL && !on_air_webrtcbin_restrict_to_address (self->webrtcbin, self->bind_address))
+    {
+      gst_clear_object (&self->webrtcbin);
+      g_set_error (error, ON_AIR_ERROR, ON_AIR_ERROR_NEGOTIATION,
+                   "WebRTC cannot be limited to %s", self->bind_address);
+      return FALSE;
+    }
   g_signal_connect_object (self->webrtcbin, "notify::ice-gathering-state",
                            G_CALLBACK (on_ice_gathering_state), self, 0);
   g_signal_connect_object (self->webrtcbin, "notify::ice-connection-state",
@@ -454,6 +469,7 @@ on_air_webrtc_peer_finalize (GObject *object)
   OnAirWebrtcPeer *self = ON_AIR_WEBRTC_PEER (object);
 
   g_free (self->id);
+  g_free (self->bind_address);
   g_main_context_unref (self->context);
 
   G_OBJECT_CLASS (on_air_webrtc_peer_parent_class)->finalize (object);
@@ -493,6 +509,16 @@ on_air_webrtc_peer_new (OnAirBroadcast *broadcast, const char *id)
   self->broadcast = g_object_ref (broadcast);
   self->id = g_strdup (id);
   return self;
+}
+
+void
+on_air_webrtc_peer_set_bind_address (OnAirWebrtcPeer *self, const char *address)
+{
+  g_return_if_fail (ON_AIR_IS_WEBRTC_PEER (self));
+  g_return_if_fail (self->webrtcbin == NULL);
+
+  g_free (self->bind_address);
+  self->bind_address = g_strdup (address);
 }
 
 const char *
@@ -567,7 +593,6 @@ on_air_webrtc_peer_answer_async (OnAirWebrtcPeer     *self,
   self->answer_task = g_steal_pointer (&task);
   self->offered_at = g_get_monotonic_time ();
   self->gather_timeout = add_timeout (self, GATHER_TIMEOUT_MS, gather_timed_out);
-  self->connect_timeout = add_timeout (self, CONNECT_TIMEOUT_S * 1000, never_connected);
 
   desc = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_OFFER,
                                              g_steal_pointer (&owned_offer));

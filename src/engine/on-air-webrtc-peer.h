@@ -19,6 +19,9 @@ G_DECLARE_FINAL_TYPE (OnAirWebrtcPeer, on_air_webrtc_peer, ON_AIR, WEBRTC_PEER, 
 
 OnAirWebrtcPeer *on_air_webrtc_peer_new             (OnAirBroadcast      *broadcast,
                                                      const char          *id);
+/* Before the answer: candidates on @address only (the server's --bind). */
+void             on_air_webrtc_peer_set_bind_address (OnAirWebrtcPeer    *self,
+                                                      const char         *address);
 const char      *on_air_webrtc_peer_get_id          (OnAirWebrtcPeer     *self);
 const char      *on_air_webrtc_peer_get_codec_name  (OnAirWebrtcPeer     *self);
 guint64          on_air_webrtc_peer_get_frames_sent (OnAirWebrtcPeer     *self);

@@ -12,6 +12,9 @@
 #include "config.h"
 
 #include <gst/webrtc/webrtc.h>
+#ifdef HAVE_LIBNICE
+#include <nice/agent.h>
+#endif
 
 #include "on-air-sdp.h"
 #include "on-air-webrtcbin.h"
@@ -71,6 +74,29 @@ on_air_webrtcbin_disable_ice_tcp (GstElement *webrtcbin)
   g_return_if_fail (GST_IS_ELEMENT (webrtcbin));
 
   set_agent_flag (webrtcbin, "ice-tcp", FALSE);
+}
+
+/* libnice gathers candidates on every interface unless it is given its
+ * local addresses: with --bind, WebRTC uses the address HTTP listens on
+ * and no other. */
+gboolean
+on_air_webrtcbin_restrict_to_address (GstElement *webrtcbin, const char *address)
+{
+#ifdef HAVE_LIBNICE
+  g_autoptr(GObject) agent = NULL;
+  NiceAddress local;
+
+  g_return_val_if_fail (GST_IS_ELEMENT (webrtcbin), FALSE);
+  g_return_val_if_fail (address != NULL, FALSE);
+
+  agent = nice_agent_of (webrtcbin);
+  nice_address_init (&local);
+  if (agent == NULL || !NICE_IS_AGENT (agent) || !nice_address_set_from_string (&local, address))
+    return FALSE;
+  return nice_agent_add_local_address (NICE_AGENT (agent), &local);
+#else
+  return FALSE;
+#endif
 }
 
 /* libnice sends its connectivity checks on a timer, every 20 ms by

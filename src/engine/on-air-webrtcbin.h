@@ -13,6 +13,10 @@ G_BEGIN_DECLS
 void             on_air_webrtcbin_disable_upnp        (GstElement          *webrtcbin);
 /* Gathers host candidates over UDP only. */
 void             on_air_webrtcbin_disable_ice_tcp     (GstElement          *webrtcbin);
+/* Has libnice gather candidates on @address only. FALSE if it cannot
+ * (On Air built without libnice's headers, or an unexpected agent). */
+gboolean         on_air_webrtcbin_restrict_to_address (GstElement          *webrtcbin,
+                                                       const char          *address);
 /* Has libnice pace its connectivity checks at the lowest interval
  * RFC 8445 allows, so ICE comes up sooner. */
 void             on_air_webrtcbin_pace_checks_faster  (GstElement          *webrtcbin);
