@@ -127,6 +127,10 @@ struct _OnAirBroadcast
    * when the offer arrives. Holds the H.264 stage until a viewer's
    * payloader does, or for a few seconds. */
   guint             expect_source;
+  /* Viewers' keyframe requests, rate-limited for the shared encoder. */
+  gint              keyframe_wanted;   /* atomic: a request waits for the main context */
+  gint64            keyframe_sent_at;  /* main context, monotonic µs */
+  guint             keyframe_source;   /* a request deferred to the end of the interval */
 };
 
 enum
