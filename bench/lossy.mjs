@@ -116,7 +116,13 @@ function table (rows) {
 
 async function main () {
   const args = parseArgs();
-  const { chromium } = require(path.join(here, 'node_modules/playwright-core'));
+  let playwright;
+  try {
+    playwright = require(path.join(here, 'node_modules/playwright-core'));
+  } catch (error) {
+    playwright = require(path.join(here, '../tests/e2e/node_modules/playwright-core'));
+  }
+  const { chromium } = playwright;
   const link = new LossyLink();
   try {
     link.create();
