@@ -92,6 +92,11 @@ async function measure (browser, url, link, loss, seconds) {
     const after = await viewer.readInbound(page);
     const d = viewer.delta(before, after);
     d.udpDropped = link.dropped() - dropped0;
+    // RTP packets the server's per-viewer queue shed (since the viewer came)
+    d.serverShed = await page.evaluate(async () => {
+      const status = await (await fetch('/api/status')).json();
+      return status.viewers.filter((v) => v.kind !== 'mjpeg').reduce((n, v) => n + (v.frames_dropped || 0), 0);
+    });
     await viewer.closeViewer(page);
     return { loss, rtx, ...d };
   } finally {
@@ -101,15 +106,16 @@ async function measure (browser, url, link, loss, seconds) {
 }
 
 function table (rows) {
-  const lines = ['| source | loss each way | fps shown | frozen (s) | freezes | NACKs | PLIs | retransmitted received | packets lost | RTX in answer |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |'];
+  const lines = ['| source | loss each way | fps shown | frozen (s) | freezes | NACKs | PLIs | retransmitted received | packets lost | dropped by iptables | shed by the server | RTX in answer |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |'];
   for (const r of rows) {
     if (r.error) {
-      lines.push(`| ${r.source} | ${r.loss} % | ${r.error} | | | | | | | |`);
+      lines.push(`| ${r.source} | ${r.loss} % | ${r.error} | | | | | | | | | |`);
       continue;
     }
     lines.push(`| ${r.source} | ${r.loss} % | ${r.fps.toFixed(1)} | ${r.totalFreezesDuration.toFixed(2)} | ${r.freezeCount} | ` +
-               `${r.nackCount} | ${r.pliCount} | ${r.retransmittedPacketsReceived} | ${r.packetsLost} | ${r.rtx ? 'yes' : 'no'} |`);
+               `${r.nackCount} | ${r.pliCount} | ${r.retransmittedPacketsReceived} | ${r.packetsLost} | ${r.udpDropped} | ` +
+               `${r.serverShed} | ${r.rtx ? 'yes' : 'no'} |`);
   }
   return lines.join('\n');
 }

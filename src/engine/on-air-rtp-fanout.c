@@ -44,6 +44,7 @@ typedef struct
   guint        pt;
   guint        users;
   OnAirBranch *branch; /* queue ! payloader ! tee */
+  GstElement  *pay;
   GstElement  *tee;
 } RtpGroup;
 
@@ -105,6 +106,23 @@ on_air_broadcast_expect_webrtc (OnAirBroadcast *self)
 
 static gboolean keyframe_interval_over (gpointer user_data);
 
+/* Asks every group's payloader for a keyframe, and the payloader asks
+ * the encoder, the way a browser's PLI travels: sent to the encoder
+ * directly instead, each keyframe made Chromium drop a frame and ask for
+ * another (one a second under the rate limit, hundreds without). On the
+ * pass-through path the request ends at the camera source. */
+static void
+request_keyframes (OnAirBroadcast *self)
+{
+  for (guint i = 0; i < self->groups->len; i++)
+    {
+      RtpGroup *group = g_ptr_array_index (self->groups, i);
+
+      gst_element_send_event (group->pay,
+                              gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE, FALSE, 0));
+    }
+}
+
 /* Main context: asks the encoder for a keyframe now, or once the interval
  * since the last one is over. */
 static void
@@ -122,7 +140,7 @@ want_keyframe (OnAirBroadcast *self)
       return;
     }
   self->keyframe_sent_at = now;
-  on_air_broadcast_request_keyframe (self);
+  request_keyframes (self);
 }
 
 static gboolean
@@ -213,6 +231,7 @@ group_acquire (OnAirBroadcast *self, OnAirCodec codec, guint pt)
   group->codec = codec;
   group->pt = pt;
   group->users = 1;
+  group->pay = pay;
   group->tee = gst_element_factory_make ("tee", NULL);
   g_object_set (group->tee, "allow-not-linked", TRUE, NULL);
 
