@@ -1088,6 +1088,31 @@ def _cpu_model():
     return platform.machine()
 
 
+def run_lossy(args):
+    """--lossy: WebRTC playback over a lossy link (bench/lossy.mjs), one
+    viewer per source and loss; the table goes to OUT/lossy.md."""
+    bench = Bench(args)
+    args.mjpeg_client = args.whep_client = args.camera_client = args.plain = args.floor = '/bin/true'
+    bench.resolve_programs()
+    status = bench.resolve_chromium()
+    if status != 'ok':
+        log('lossy:', status)
+        return 1
+    os.makedirs(args.out, exist_ok=True)
+    argv = [shutil.which('node'), os.path.join(HERE, 'lossy.mjs'), '--onair', args.onair,
+            '--fixture', args.fixture, '--chromium', args.chromium, '--losses', args.losses,
+            '--sources', ','.join(args.sources), '--seconds', str(args.window or 20), '--runs', str(args.runs)]
+    log('lossy:', ' '.join(argv))
+    r = subprocess.run(argv, stdout=subprocess.PIPE, text=True)
+    sys.stdout.write(r.stdout)
+    if r.returncode == 77:
+        return 0  # skipped, as it said
+    table = r.stdout[r.stdout.find('| source'):] if '| source' in r.stdout else ''
+    with open(os.path.join(args.out, 'lossy.md'), 'w') as f:
+        f.write(table)
+    return r.returncode
+
+
 def main():
     p = argparse.ArgumentParser(description='On Air benchmark (see bench/README.md).')
     p.add_argument('--quick', action='store_true', help='1 and 5 viewers, 5-s windows (CI)')
@@ -1108,12 +1133,18 @@ def main():
     p.add_argument('--no-tutorial', action='store_true')
     p.add_argument('--no-plain', action='store_true', help='skip the plain GStreamer fan-out')
     p.add_argument('--no-install', action='store_true', help='do not run npm ci for playwright-core')
+    p.add_argument('--lossy', action='store_true',
+                   help='only WebRTC playback over a lossy link (root: network namespaces), see bench/README.md')
+    p.add_argument('--losses', default='0,1,2,5', help='--lossy: percent of UDP dropped each way')
+    p.add_argument('--runs', type=int, default=1, help='--lossy: runs of every loss')
     args = p.parse_args()
     args.sources = [s for s in args.sources.split(',') if s]
     if any(s not in ('test', 'rtsp') for s in args.sources):
         p.error('--sources takes test and rtsp')
     if not args.no_tutorial and 'rtsp' not in args.sources:
         args.no_tutorial = True
+    if args.lossy:
+        return run_lossy(args)
     try:
         return Bench(args).run()
     except BenchError as e:

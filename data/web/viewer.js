@@ -74,6 +74,8 @@
   }
 
   function showLive (s) {
+    if (s.needsTap)
+      return; // a refused play() shows the first frame, paused: not live yet
     // The stream goes on, but what it shows is the slate.
     if (state.sourceOffline) {
       setStatus('Camera offline · trying again', 'offline');
@@ -334,20 +336,50 @@
   async function playVideo (s) {
     try {
       await video.play();
+      if (!alive(s))
+        return;
+      const wasWaiting = s.needsTap;
       s.needsTap = false;
+      if (wasWaiting && s.firstFrameAt) {
+        s.lastFrameAt = performance.now(); // the stall watchdog counts from now
+        showLive(s);
+      }
     } catch (error) {
       if (!alive(s))
         return;
       if (error.name === 'NotAllowedError') {
-        // Low-power mode or a strict autoplay policy: a tap starts it.
+        // iOS in Low Power Mode refuses play() even muted: a tap starts it.
+        // Until then the paused first frame is not "Live", and the stall
+        // watchdog leaves the connection alone.
         s.needsTap = true;
-        setStatus('Tap the picture to start', 'connecting');
+        setStatus('Tap to play', 'connecting');
       }
     }
   }
 
+  /* Without requestVideoFrameCallback (Firefox before 132) a new frame
+   * shows in either of these moving: getVideoPlaybackQuality() (it stays
+   * at 0 for live WebRTC in those Firefoxes) or currentTime. Only while
+   * playing: a paused video is not live. */
+  function framesAdvanced (s) {
+    if (video.paused)
+      return false;
+    let advanced = false;
+    if (typeof video.getVideoPlaybackQuality === 'function') {
+      const total = video.getVideoPlaybackQuality().totalVideoFrames;
+      advanced = total > s.lastTotalFrames;
+      s.lastTotalFrames = Math.max(total, s.lastTotalFrames);
+    }
+    if (video.currentTime > s.lastCurrentTime) {
+      advanced = true;
+      s.lastCurrentTime = video.currentTime;
+    }
+    return advanced;
+  }
+
   function watchVideoFrames (s) {
-    if (typeof video.requestVideoFrameCallback === 'function') {
+    const hasFrameCallback = typeof video.requestVideoFrameCallback === 'function';
+    if (hasFrameCallback) {
       const onFrame = () => {
         if (!alive(s))
           return;
@@ -356,23 +388,12 @@
       };
       s.frameCallback = video.requestVideoFrameCallback(onFrame);
     }
-    const canCount = typeof video.getVideoPlaybackQuality === 'function';
     s.timers.push(setInterval(() => {
       if (!alive(s))
         return;
-      // Decoded-frame counts where they exist; currentTime only as a last resort.
-      if (canCount) {
-        const total = video.getVideoPlaybackQuality().totalVideoFrames;
-        if (total > s.lastTotalFrames) {
-          s.lastTotalFrames = total;
-          gotFrame(s);
-        }
-      } else if (typeof video.requestVideoFrameCallback !== 'function' &&
-                 video.currentTime !== s.lastCurrentTime && !video.paused) {
-        s.lastCurrentTime = video.currentTime;
+      if (!hasFrameCallback && framesAdvanced(s))
         gotFrame(s);
-      }
-      if (s.firstFrameAt && performance.now() - s.lastFrameAt > WEBRTC_STALL_MS)
+      if (s.firstFrameAt && !s.needsTap && performance.now() - s.lastFrameAt > WEBRTC_STALL_MS)
         retry('no WebRTC frame for ' + WEBRTC_STALL_MS + ' ms');
     }, 500));
   }
@@ -700,6 +721,19 @@
     start();
   }
 
+  /* A tap while nothing plays yet (connecting, reconnecting) is the user
+   * asking for the picture, not for full screen: it lets the <video> play
+   * from now on (iOS allows play() once it was called in a tap) and cuts a
+   * reconnect's wait short. */
+  function playOnTap () {
+    if (hasWebRTC)
+      video.play().catch(() => {});
+    if (state.retryTimer && !state.paused) {
+      state.retries = 0;
+      start();
+    }
+  }
+
   function updateSwitch () {
     switchButton.hidden = !hasWebRTC;
     const toMjpeg = state.mode === 'webrtc';
@@ -723,6 +757,10 @@
     const s = state.session;
     if (s && s.needsTap) {
       playVideo(s);
+      return;
+    }
+    if (!s || !s.firstFrameAt) {
+      playOnTap();
       return;
     }
     toggleFullscreen();

@@ -156,6 +156,11 @@ struct _OnAirBroadcast
 
   /* sound (on-air-audio-*.c) */
   struct _OnAirAudio *audio;
+
+  /* Viewers' keyframe requests, rate-limited for the shared encoder. */
+  gint              keyframe_wanted;   /* atomic: a request waits for the main context */
+  gint64            keyframe_sent_at;  /* main context, monotonic µs */
+  guint             keyframe_source;   /* a request deferred to the end of the interval */
 };
 
 enum

@@ -13,6 +13,8 @@
 
 #include "config.h"
 
+#include <gst/video/video.h>
+
 #include "on-air-broadcast-private.h"
 
 /* From a page load to its WHEP offer: a phone on Wi-Fi takes about a
@@ -24,8 +26,17 @@
 #define TAP_QUEUE_MAX_TIME (300 * GST_MSECOND)
 
 /* A stream whose keyframes cannot be told apart still flows this long
- * after its tap opened, as the browser can ask for a keyframe itself. */
-#define KEYFRAME_WAIT_US (1 * G_USEC_PER_SEC)
+ * after its tap opened, as the browser can ask for a keyframe itself.
+ * Longer than KEYFRAME_INTERVAL_US: a viewer that joins just after
+ * another waits for the keyframe deferred to the end of the interval. */
+#define KEYFRAME_WAIT_US (1500 * G_USEC_PER_SEC / 1000)
+
+/* The shared encoder makes at most one keyframe a viewer asked for (PLI,
+ * FIR, or joining) per interval, however many viewers ask: a keyframe is
+ * several times a frame's size, and one phone on bad Wi-Fi asking a few
+ * times a second would spend every viewer's bandwidth on keyframes.
+ * Requests within the interval are merged into one at its end. */
+#define KEYFRAME_INTERVAL_US (1 * G_USEC_PER_SEC)
 
 typedef struct
 {
@@ -33,11 +44,13 @@ typedef struct
   guint        pt;
   guint        users;
   OnAirBranch *branch; /* queue ! payloader ! tee */
+  GstElement  *pay;
   GstElement  *tee;
 } RtpGroup;
 
 struct _OnAirRtpTap
 {
+  OnAirBroadcast *broadcast; /* not a ref: taps go before their broadcast */
   RtpGroup   *group;
   GstElement *queue;
   GstElement *webrtcbin;
@@ -89,6 +102,87 @@ on_air_broadcast_expect_webrtc (OnAirBroadcast *self)
 }
 
 /* ---------------------------------------------------------------------- */
+/* keyframe requests                                                      */
+
+static gboolean keyframe_interval_over (gpointer user_data);
+
+/* Asks every group's payloader for a keyframe, and the payloader asks
+ * the encoder, the way a browser's PLI travels: sent to the encoder
+ * directly instead, each keyframe made Chromium drop a frame and ask for
+ * another (one a second under the rate limit, hundreds without). On the
+ * pass-through path the request ends at the camera source. */
+static void
+request_keyframes (OnAirBroadcast *self)
+{
+  for (guint i = 0; i < self->groups->len; i++)
+    {
+      RtpGroup *group = g_ptr_array_index (self->groups, i);
+
+      gst_element_send_event (group->pay,
+                              gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE, FALSE, 0));
+    }
+}
+
+/* Main context: asks the encoder for a keyframe now, or once the interval
+ * since the last one is over. */
+static void
+want_keyframe (OnAirBroadcast *self)
+{
+  gint64 now = g_get_monotonic_time ();
+  gint64 wait = self->keyframe_sent_at + KEYFRAME_INTERVAL_US - now;
+
+  if (self->keyframe_source != 0)
+    return; /* one is coming */
+  if (self->keyframe_sent_at != 0 && wait > 0)
+    {
+      self->keyframe_source = on_air_broadcast_add_timeout (self, (guint) (wait / 1000) + 1,
+                                                            keyframe_interval_over);
+      return;
+    }
+  self->keyframe_sent_at = now;
+  request_keyframes (self);
+}
+
+static gboolean
+keyframe_interval_over (gpointer user_data)
+{
+  OnAirBroadcast *self = user_data;
+
+  self->keyframe_source = 0;
+  want_keyframe (self);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+keyframe_wanted_on_main (gpointer user_data)
+{
+  OnAirBroadcast *self = user_data;
+
+  g_atomic_int_set (&self->keyframe_wanted, 0);
+  if (self->pipeline != NULL)
+    want_keyframe (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* A viewer's RTP session asks for a keyframe (the browser sent a PLI or
+ * FIR): the request goes to the main context's rate limit instead of up
+ * the shared branch to the encoder (or, on the pass-through path, to the
+ * camera, which cannot be asked). */
+static GstPadProbeReturn
+keyframe_request_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  OnAirRtpTap *tap = user_data;
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+
+  if (!gst_video_event_is_force_key_unit (event))
+    return GST_PAD_PROBE_OK;
+  if (g_atomic_int_compare_and_exchange (&tap->broadcast->keyframe_wanted, 0, 1))
+    on_air_broadcast_run_on_main (tap->broadcast, keyframe_wanted_on_main,
+                                  g_object_ref (tap->broadcast), g_object_unref);
+  return GST_PAD_PROBE_DROP;
+}
+
+/* ---------------------------------------------------------------------- */
 /* payloader groups                                                       */
 
 static RtpGroup *
@@ -137,6 +231,7 @@ group_acquire (OnAirBroadcast *self, OnAirCodec codec, guint pt)
   group->codec = codec;
   group->pt = pt;
   group->users = 1;
+  group->pay = pay;
   group->tee = gst_element_factory_make ("tee", NULL);
   g_object_set (group->tee, "allow-not-linked", TRUE, NULL);
 
@@ -258,6 +353,8 @@ on_air_rtp_fanout_lose_tap (OnAirBroadcast *self, OnAirRtpTap *tap)
 void
 on_air_rtp_fanout_lose_all (OnAirBroadcast *self)
 {
+  g_clear_handle_id (&self->keyframe_source, g_source_remove);
+  self->keyframe_sent_at = 0;
   while (self->taps->len > 0)
     on_air_rtp_fanout_lose_tap (self, g_ptr_array_index (self->taps, self->taps->len - 1));
 }
@@ -291,6 +388,7 @@ on_air_broadcast_attach_webrtc (OnAirBroadcast      *self,
   on_air_rtp_fanout_end_expectation (self);
 
   tap = g_new0 (OnAirRtpTap, 1);
+  tap->broadcast = self;
   tap->group = group;
   tap->webrtcbin = gst_object_ref (webrtcbin);
   tap->lost_func = lost_func;
@@ -307,6 +405,7 @@ on_air_broadcast_attach_webrtc (OnAirBroadcast      *self,
                      hold_until_open_probe, tap, NULL);
   gst_pad_add_probe (queue_src, GST_PAD_PROBE_TYPE_BUFFER, count_frames_probe, tap, NULL);
   gst_pad_add_probe (queue_src, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_air_relax_h264_profile_probe, NULL, NULL);
+  gst_pad_add_probe (queue_src, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, keyframe_request_probe, tap, NULL);
   gst_element_sync_state_with_parent (webrtcbin);
   gst_element_sync_state_with_parent (tap->queue);
 
@@ -353,7 +452,7 @@ on_air_broadcast_open_webrtc (OnAirBroadcast *self, OnAirRtpTap *tap)
     return;
   tap->opened_at = g_get_monotonic_time ();
   g_atomic_int_set (&tap->open, 1);
-  on_air_broadcast_request_keyframe (self);
+  want_keyframe (self);
 }
 
 guint64

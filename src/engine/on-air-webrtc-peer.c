@@ -28,6 +28,8 @@
 #define CONNECT_TIMEOUT_S 6
 #define DISCONNECTED_GRACE_S 10
 #define LIVENESS_CHECK_S 2
+/* How long the answer waits for the stream's caps to reach webrtcbin. */
+#define CAPS_WAIT_MS 1000
 
 struct _OnAirWebrtcPeer
 {
@@ -45,6 +47,10 @@ struct _OnAirWebrtcPeer
   guint           audio_pt;
 
   GTask          *answer_task;   /* main context only */
+  GstWebRTCSessionDescription *offer; /* until the caps are there */
+  GstPad         *sink_pad;
+  gulong          caps_probe;
+  guint           caps_timeout;
   gint            answer_ready;  /* atomic: local description is set */
   guint           gather_timeout;
   guint           connect_timeout;
@@ -399,6 +405,86 @@ on_remote_set (GstPromise *promise, gpointer user_data)
 }
 
 /* ---------------------------------------------------------------------- */
+/* waiting for the caps                                                   */
+
+static void
+stop_waiting_for_caps (OnAirWebrtcPeer *self)
+{
+  g_clear_handle_id (&self->caps_timeout, g_source_remove);
+  if (self->caps_probe != 0)
+    gst_pad_remove_probe (self->sink_pad, self->caps_probe);
+  self->caps_probe = 0;
+  gst_clear_object (&self->sink_pad);
+}
+
+/* Main context: hands webrtcbin the offer; it answers from there. */
+static void
+negotiate (OnAirWebrtcPeer *self)
+{
+  GstWebRTCSessionDescription *offer = g_steal_pointer (&self->offer);
+  GstPromise *promise;
+
+  stop_waiting_for_caps (self);
+  if (offer == NULL || self->closed)
+    {
+      g_clear_pointer (&offer, gst_webrtc_session_description_free);
+      return;
+    }
+  promise = gst_promise_new_with_change_func (on_remote_set, g_object_ref (self), g_object_unref);
+  g_signal_emit_by_name (self->webrtcbin, "set-remote-description", offer, promise);
+  gst_webrtc_session_description_free (offer);
+}
+
+static gboolean
+caps_arrived_on_main (gpointer user_data)
+{
+  negotiate (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+caps_wait_timed_out (gpointer user_data)
+{
+  OnAirWebrtcPeer *self = user_data;
+
+  self->caps_timeout = 0;
+  g_debug ("Peer %s: no caps after %d ms, answering without", self->id, CAPS_WAIT_MS);
+  negotiate (self);
+  return G_SOURCE_REMOVE;
+}
+
+static GstPadProbeReturn
+caps_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) != GST_EVENT_CAPS)
+    return GST_PAD_PROBE_OK;
+  run_on_main (user_data, caps_arrived_on_main);
+  return GST_PAD_PROBE_OK;
+}
+
+/* webrtcbin writes the stream's SSRC into the answer from the caps on its
+ * sink pad, and the RTX stream's pairing with it (a=ssrc-group:FID):
+ * answered before the caps are there, the answer pairs the RTX SSRC with
+ * SSRC 0, and Chromium then often drops the media. The caps come with
+ * the next frame (at once when other viewers share the payloader; with
+ * the first encoded frame otherwise). */
+static void
+negotiate_when_caps_arrive (OnAirWebrtcPeer *self)
+{
+  g_autoptr(GstPad) pad = gst_element_get_static_pad (self->webrtcbin, "sink_0");
+
+  if (pad == NULL || gst_pad_has_current_caps (pad))
+    {
+      negotiate (self);
+      return;
+    }
+  self->sink_pad = g_steal_pointer (&pad);
+  self->caps_probe = gst_pad_add_probe (self->sink_pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, caps_probe,
+                                        g_object_ref (self), g_object_unref);
+  self->caps_timeout = add_timeout (self, CAPS_WAIT_MS, caps_wait_timed_out);
+}
+
+/* ---------------------------------------------------------------------- */
 /* setup (main context)                                                   */
 
 /* Makes this viewer's webrtcbin, tuned for the LAN, and has the broadcast
@@ -446,6 +532,10 @@ attach_webrtcbin (OnAirWebrtcPeer *self, GError **error)
   /* Sound in the same bundle, when the offer asks for Opus. */
   if (self->audio_pt != 0)
     self->audio_tap = on_air_broadcast_attach_audio (self->broadcast, self->webrtcbin, self->audio_pt, name);
+
+  /* Phones on Wi-Fi lose a packet or two in a hundred: resent on NACK,
+   * it arrives before the picture it belongs to is due. */
+  on_air_webrtcbin_enable_retransmission (self->webrtcbin);
   return TRUE;
 }
 
@@ -566,8 +656,6 @@ on_air_webrtc_peer_answer_async (OnAirWebrtcPeer     *self,
   g_autoptr(GstSDPMessage) owned_offer = offer;
   g_autoptr(GTask) task = NULL;
   g_autoptr(GError) error = NULL;
-  GstWebRTCSessionDescription *desc;
-  GstPromise *promise;
 
   g_return_if_fail (ON_AIR_IS_WEBRTC_PEER (self));
   g_return_if_fail (offer != NULL);
@@ -594,11 +682,9 @@ on_air_webrtc_peer_answer_async (OnAirWebrtcPeer     *self,
   self->offered_at = g_get_monotonic_time ();
   self->gather_timeout = add_timeout (self, GATHER_TIMEOUT_MS, gather_timed_out);
 
-  desc = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_OFFER,
-                                             g_steal_pointer (&owned_offer));
-  promise = gst_promise_new_with_change_func (on_remote_set, g_object_ref (self), g_object_unref);
-  g_signal_emit_by_name (self->webrtcbin, "set-remote-description", desc, promise);
-  gst_webrtc_session_description_free (desc);
+  self->offer = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_OFFER,
+                                                    g_steal_pointer (&owned_offer));
+  negotiate_when_caps_arrive (self);
 }
 
 char *
@@ -620,6 +706,8 @@ on_air_webrtc_peer_close (OnAirWebrtcPeer *self)
   g_clear_handle_id (&self->connect_timeout, g_source_remove);
   g_clear_handle_id (&self->disconnected_timeout, g_source_remove);
   g_clear_handle_id (&self->liveness_timer, g_source_remove);
+  stop_waiting_for_caps (self);
+  g_clear_pointer (&self->offer, gst_webrtc_session_description_free);
   if (self->answer_task != NULL)
     fail_answer (self, g_error_new_literal (ON_AIR_ERROR, ON_AIR_ERROR_SOURCE_FAILED,
                                             "The broadcast was interrupted"));

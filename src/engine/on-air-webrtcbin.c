@@ -179,6 +179,44 @@ on_air_webrtcbin_probe_received (GstElement          *webrtcbin,
 }
 
 /* ---------------------------------------------------------------------- */
+/* retransmission                                                         */
+
+/* What the retransmission buffer keeps. A NACK comes a round trip plus
+ * the receiver's wait for reordering after the loss (Chromium: a few
+ * tens of ms on Wi-Fi); a packet older than this would come too late to
+ * be shown anyway. The packet bound only caps memory at high bitrates. */
+#define RETRANSMIT_WINDOW_MS 500
+#define RETRANSMIT_MAX_PACKETS 1000
+
+static void
+on_deep_element_added (GstBin *bin, GstBin *sub_bin, GstElement *element, gpointer user_data)
+{
+  if (made_by (element, "rtprtxsend"))
+    g_object_set (element,
+                  "max-size-time", RETRANSMIT_WINDOW_MS,
+                  "max-size-packets", RETRANSMIT_MAX_PACKETS,
+                  NULL);
+}
+
+void
+on_air_webrtcbin_enable_retransmission (GstElement *webrtcbin)
+{
+  g_autoptr(GObject) transceiver = NULL;
+
+  g_return_if_fail (GST_IS_BIN (webrtcbin));
+
+  g_signal_emit_by_name (webrtcbin, "get-transceiver", 0, &transceiver);
+  if (transceiver == NULL || !g_object_class_find_property (G_OBJECT_GET_CLASS (transceiver), "do-nack"))
+    return;
+  /* webrtcbin then answers with nack and the offer's RTX payload type,
+   * and puts an rtprtxsend behind the viewer's RTP session (1.22 makes it
+   * before the answer's payload types are known, and fills in its
+   * payload-type map from the answer). */
+  g_object_set (transceiver, "do-nack", TRUE, NULL);
+  g_signal_connect (webrtcbin, "deep-element-added", G_CALLBACK (on_deep_element_added), NULL);
+}
+
+/* ---------------------------------------------------------------------- */
 /* FEC bypass                                                             */
 
 static gboolean

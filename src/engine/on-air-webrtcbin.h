@@ -24,6 +24,11 @@ void             on_air_webrtcbin_pace_checks_faster  (GstElement          *webr
  * send session when the local description carries neither. Call before
  * media flows. */
 void             on_air_webrtcbin_bypass_unused_fec   (GstElement          *webrtcbin);
+/* Has @webrtcbin answer NACKs with retransmissions (RFC 4588, on the RTX
+ * payload type the offer pairs with the chosen one, when it has one) from
+ * a buffer of the last RETRANSMIT_WINDOW_MS of packets. Call after the
+ * sink pad exists and before the remote description is set. */
+void             on_air_webrtcbin_enable_retransmission (GstElement        *webrtcbin);
 /* Adds @probe (on buffers and buffer lists) to the source pad of every
  * nicesrc in @webrtcbin: it sees each packet that arrives from the peer.
  * Call once the ICE transports exist (after the local description). */

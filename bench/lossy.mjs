@@ -1,0 +1,184 @@
+// lossy.mjs: WebRTC playback over a lossy link (bench/run.py --lossy).
+//
+//   node lossy.mjs --onair PATH --fixture PATH [--losses 0,1,2,5]
+//                  [--sources test,rtsp] [--seconds 20] [--runs 1]
+//
+// On Air runs in one network namespace, headless Chromium in another,
+// joined by a veth pair whose phone side drops the given percentage of
+// UDP packets each way (tests/e2e/netns.mjs). For every source and loss:
+// one viewer connects under that loss, is measured from 2 s after its
+// first frame for --seconds with getStats() inbound-rtp, then leaves.
+// Prints one JSON line per measurement and a Markdown table at the end.
+// Root only; exits 77 (skipped) where namespaces cannot be made.
+//
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { LossyLink, NetnsUnavailable } from '../tests/e2e/netns.mjs';
+import * as viewer from '../tests/e2e/webrtc-stats.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+const FIXTURE_LAUNCH = process.env.RTSP_FIXTURE_LAUNCH ||
+  '( videotestsrc is-live=true pattern=smpte horizontal-speed=4 ' +
+  '! video/x-raw,width=1280,height=720,framerate=30/1,format=I420 ! identity name=stamp ' +
+  '! x264enc tune=zerolatency threads=1 speed-preset=ultrafast key-int-max=30 bitrate=2500 ' +
+  '! video/x-h264,profile=constrained-baseline ! rtph264pay name=pay0 pt=96 config-interval=-1 )';
+
+function parseArgs () {
+  const args = { losses: '0,1,2,5', sources: 'test,rtsp', seconds: 20, runs: 1, chromium: '/usr/bin/chromium',
+    onair: path.join(here, '../_build/src/onair'), fixture: path.join(here, '../_build/tests/onair-rtsp-fixture') };
+  const argv = process.argv.slice(2);
+  for (let i = 0; i < argv.length; i += 2) {
+    const key = argv[i].replace(/^--/, '');
+    if (!(key in args) || argv[i + 1] === undefined) {
+      console.error('usage: node lossy.mjs [--onair P] [--fixture P] [--losses 0,1,2,5] [--sources test,rtsp] [--seconds 20] [--runs 1]');
+      process.exit(2);
+    }
+    args[key] = argv[i + 1];
+  }
+  args.losses = args.losses.split(',').map(Number);
+  args.sources = args.sources.split(',');
+  args.seconds = Number(args.seconds);
+  args.runs = Number(args.runs);
+  return args;
+}
+
+/* Resolves to the first line of @proc's stdout that matches @re. */
+function firstLine (proc, re, what) {
+  let stderr = '';
+  proc.stderr.on('data', (chunk) => { stderr = (stderr + chunk).slice(-4000); });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} printed nothing in 15 s:\n${stderr}`)), 15000);
+    readline.createInterface({ input: proc.stdout }).on('line', (line) => {
+      const m = re.exec(line);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    proc.once('exit', (code) => reject(new Error(`${what} exited (${code}):\n${stderr}`)));
+  });
+}
+
+async function stop (proc) {
+  if (!proc || proc.exitCode !== null)
+    return;
+  const gone = new Promise((resolve) => proc.once('exit', resolve));
+  proc.kill('SIGTERM');
+  await Promise.race([gone, sleep(5000)]);
+  if (proc.exitCode === null)
+    proc.kill('SIGKILL');
+}
+
+async function measure (browser, url, link, loss, seconds) {
+  link.setLoss(loss / 100);
+  const page = await browser.newPage();
+  try {
+    await page.goto(new URL('api/status', url).href);
+    const answer = await viewer.openViewer(page);
+    const rtx = /a=rtpmap:\d+ rtx\//.test(answer);
+    if (!await viewer.waitFirstFrame(page, 15000))
+      return { loss, error: 'no frame within 15 s', rtx };
+    await sleep(2000);
+    const dropped0 = link.dropped();
+    const before = await viewer.readInbound(page);
+    await sleep(seconds * 1000);
+    const after = await viewer.readInbound(page);
+    const d = viewer.delta(before, after);
+    d.udpDropped = link.dropped() - dropped0;
+    // RTP packets the server's per-viewer queue shed (since the viewer came)
+    d.serverShed = await page.evaluate(async () => {
+      const status = await (await fetch('/api/status')).json();
+      return status.viewers.filter((v) => v.kind !== 'mjpeg').reduce((n, v) => n + (v.frames_dropped || 0), 0);
+    });
+    await viewer.closeViewer(page);
+    return { loss, rtx, ...d };
+  } finally {
+    await page.close();
+    link.setLoss(0);
+  }
+}
+
+function table (rows) {
+  const lines = ['| source | loss each way | fps shown | frozen (s) | freezes | NACKs | PLIs | retransmitted received | packets lost | dropped by iptables | shed by the server | RTX in answer |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |'];
+  for (const r of rows) {
+    if (r.error) {
+      lines.push(`| ${r.source} | ${r.loss} % | ${r.error} | | | | | | | | | |`);
+      continue;
+    }
+    lines.push(`| ${r.source} | ${r.loss} % | ${r.fps.toFixed(1)} | ${r.totalFreezesDuration.toFixed(2)} | ${r.freezeCount} | ` +
+               `${r.nackCount} | ${r.pliCount} | ${r.retransmittedPacketsReceived} | ${r.packetsLost} | ${r.udpDropped} | ` +
+               `${r.serverShed} | ${r.rtx ? 'yes' : 'no'} |`);
+  }
+  return lines.join('\n');
+}
+
+async function main () {
+  const args = parseArgs();
+  let playwright;
+  try {
+    playwright = require(path.join(here, 'node_modules/playwright-core'));
+  } catch (error) {
+    playwright = require(path.join(here, '../tests/e2e/node_modules/playwright-core'));
+  }
+  const { chromium } = playwright;
+  const link = new LossyLink();
+  try {
+    link.create();
+  } catch (error) {
+    if (error instanceof NetnsUnavailable) {
+      console.error('lossy: skipped: ' + error.message);
+      process.exit(77);
+    }
+    throw error;
+  }
+  const rows = [];
+  let browser = null;
+  const children = [];
+  try {
+    browser = await chromium.launch({
+      executablePath: link.wrapper(link.phoneNs, args.chromium),
+      args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync',
+        '--autoplay-policy=no-user-gesture-required'],
+    });
+    for (const source of args.sources) {
+      let spec = 'test';
+      if (source === 'rtsp') {
+        const fixture = link.spawn(link.serverNs, [args.fixture], {
+          env: { ...process.env, RTSP_FIXTURE_LAUNCH: FIXTURE_LAUNCH }, stdio: ['ignore', 'pipe', 'pipe'] });
+        children.push(fixture);
+        spec = await firstLine(fixture, /^(rtsp:\/\/\S+)/, 'the RTSP fixture');
+      }
+      const onair = link.spawn(link.serverNs, [args.onair, '--headless', '--source', spec, '--port', '8080',
+        '--bind', link.serverAddr, '--no-token', '--max-viewers', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      children.push(onair);
+      const url = await firstLine(onair, /(https?:\/\/\S+)/, 'onair');
+      await sleep(1000);
+      for (let run = 0; run < args.runs; run++)
+        for (const loss of args.losses) {
+          const row = { source, run, ...await measure(browser, url, link, loss, args.seconds) };
+          console.log(JSON.stringify(row));
+          rows.push(row);
+        }
+      for (const child of children.splice(0).reverse())
+        await stop(child);
+    }
+  } finally {
+    if (browser)
+      await browser.close().catch(() => {});
+    for (const child of children.reverse())
+      await stop(child);
+    link.remove();
+  }
+  console.log('\n' + table(rows));
+}
+
+await main();
