@@ -158,3 +158,53 @@ test('the test tone plays: muted first, one tap unmutes, the choice is kept; MJP
   assert.equal(await button.isVisible(), false);
   assert.deepEqual(errors, []);
 });
+
+const RTSP_FIXTURE = process.env.ONAIR_RTSP_FIXTURE ||
+  path.resolve(path.dirname(ONAIR_BIN), '../tests/onair-rtsp-fixture');
+
+/* An RTSP camera with a sound track (tests/onair-rtsp-fixture,
+ * RTSP_FIXTURE_AUDIO: opus, pcma or aac) on 127.0.0.1. */
+async function startCamera (codec) {
+  const proc = spawn(RTSP_FIXTURE, [], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, RTSP_FIXTURE_AUDIO: codec },
+  });
+  running.add(proc);
+  proc.once('exit', () => running.delete(proc));
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the camera printed no URL')), 10000);
+    readline.createInterface({ input: proc.stdout }).once('line', (line) => {
+      clearTimeout(timer);
+      resolve(line.trim());
+    });
+  });
+  return { url, stop: () => proc.kill('SIGKILL') };
+}
+
+for (const codec of ['opus', 'pcma']) {
+  test(`an RTSP camera's sound (${codec}) plays in the page`, async (t) => {
+    const camera = await startCamera(codec);
+    t.after(camera.stop);
+    const server = await startServer(camera.url);
+    t.after(server.stop);
+    const context = await browser.newContext(PHONE);
+    t.after(() => context.close().catch(() => {}));
+    await context.addInitScript(keepPeerConnections);
+    const page = await context.newPage();
+
+    await page.goto(server.url);
+    await page.waitForFunction(() => /^Live · WebRTC/.test(document.querySelector('[role=status]').textContent),
+                               null, { timeout: 20000 });
+    const first = await waitFor('inbound audio', () => inboundAudio(page), 15000);
+    await waitFor('totalSamplesReceived to grow', async () => {
+      const now = await inboundAudio(page);
+      return now && now.samples > first.samples + 24000 ? now : null;
+    }, 15000);
+    await page.locator('#sound').click();
+    const loud = await waitFor('audioLevel > 0', async () => {
+      const now = await inboundAudio(page);
+      return now && now.level > 0 ? now : null;
+    }, 15000);
+    assert.ok(loud.level > 0.01, `audioLevel ${loud.level}`);
+  });
+}
