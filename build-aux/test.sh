@@ -38,6 +38,16 @@ if command -v clang >/dev/null; then
   grep -q FAILED "$build/fuzz.log" && status=1
 fi
 
+# The GTest suites again under ASan, UBSan and LeakSanitizer
+# (build-aux/sanitize.sh; about 5 minutes with its build): one entry below.
+rm -rf "$top/_build-asan"
+if "$top/build-aux/sanitize.sh"; then
+  extra+=("sanitizers=ok")
+else
+  extra+=("sanitizers=FAILED")
+  status=1
+fi
+
 python3 - "$build/meson-logs/testlog.json" "${extra[@]}" <<'PY'
 import json, sys
 passed = failed = 0
