@@ -2,7 +2,7 @@
 //
 //   node lossy.mjs --onair PATH --fixture PATH [--losses 0,1,2,5]
 //                  [--sources test,rtsp] [--seconds 20] [--runs 1]
-//                  [--burst N --whep-client PATH]
+//                  [--burst N --whep-client PATH] [--codec h264|vp8]
 //
 // On Air runs in one network namespace, headless Chromium in another,
 // joined by a veth pair whose phone side drops the given percentage of
@@ -37,7 +37,7 @@ const FIXTURE_LAUNCH = process.env.RTSP_FIXTURE_LAUNCH ||
 function parseArgs () {
   const args = { losses: '0,1,2,5', sources: 'test,rtsp', seconds: 20, runs: 1, chromium: '/usr/bin/chromium',
     onair: path.join(here, '../_build/src/onair'), fixture: path.join(here, '../_build/tests/onair-rtsp-fixture'),
-    burst: 0, 'whep-client': path.join(here, '../_build/bench/onair-bench-whep') };
+    burst: 0, codec: 'h264', 'whep-client': path.join(here, '../_build/bench/onair-bench-whep') };
   const argv = process.argv.slice(2);
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i].replace(/^--/, '');
@@ -105,7 +105,7 @@ async function measure (browser, url, link, loss, seconds, args) {
   const page = await browser.newPage();
   try {
     await page.goto(new URL('api/status', url).href);
-    const answer = await viewer.openViewer(page);
+    const answer = await viewer.openViewer(page, { codec: args.codec });
     const rtx = /a=rtpmap:\d+ rtx\//.test(answer);
     if (!await viewer.waitFirstFrame(page, 15000))
       return { loss, error: 'no frame within 15 s', rtx };
