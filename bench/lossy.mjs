@@ -2,6 +2,7 @@
 //
 //   node lossy.mjs --onair PATH --fixture PATH [--losses 0,1,2,5]
 //                  [--sources test,rtsp] [--seconds 20] [--runs 1]
+//                  [--burst N --whep-client PATH] [--codec h264|vp8]
 //
 // On Air runs in one network namespace, headless Chromium in another,
 // joined by a veth pair whose phone side drops the given percentage of
@@ -9,6 +10,9 @@
 // one viewer connects under that loss, is measured from 2 s after its
 // first frame for --seconds with getStats() inbound-rtp, then leaves.
 // Prints one JSON line per measurement and a Markdown table at the end.
+// With --burst N, N more WebRTC viewers (onair-bench-whep, in the phone's
+// namespace) join 5 s into each window: the measured viewer shows what a
+// burst of joins costs the viewers already watching.
 // Root only; exits 77 (skipped) where namespaces cannot be made.
 //
 // SPDX-License-Identifier: GPL-3.0-or-later
@@ -32,7 +36,8 @@ const FIXTURE_LAUNCH = process.env.RTSP_FIXTURE_LAUNCH ||
 
 function parseArgs () {
   const args = { losses: '0,1,2,5', sources: 'test,rtsp', seconds: 20, runs: 1, chromium: '/usr/bin/chromium',
-    onair: path.join(here, '../_build/src/onair'), fixture: path.join(here, '../_build/tests/onair-rtsp-fixture') };
+    onair: path.join(here, '../_build/src/onair'), fixture: path.join(here, '../_build/tests/onair-rtsp-fixture'),
+    burst: 0, codec: 'h264', 'whep-client': path.join(here, '../_build/bench/onair-bench-whep') };
   const argv = process.argv.slice(2);
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i].replace(/^--/, '');
@@ -46,6 +51,7 @@ function parseArgs () {
   args.sources = args.sources.split(',');
   args.seconds = Number(args.seconds);
   args.runs = Number(args.runs);
+  args.burst = Number(args.burst);
   return args;
 }
 
@@ -76,21 +82,48 @@ async function stop (proc) {
     proc.kill('SIGKILL');
 }
 
-async function measure (browser, url, link, loss, seconds) {
+/* N viewers joining at once, from the phone's namespace: resolves to
+ * onair-bench-whep's "connected" line (how many got video, how fast). */
+function burst (link, args, url) {
+  const proc = link.spawn(link.phoneNs, [args['whep-client'], url, String(args.burst), '1', '--warmup', '0'],
+                          { stdio: ['ignore', 'pipe', 'ignore'] });
+  return new Promise((resolve) => {
+    let connected = null;
+    readline.createInterface({ input: proc.stdout }).on('line', (line) => {
+      try {
+        const event = JSON.parse(line);
+        if (event.event === 'connected')
+          connected = event;
+      } catch (error) { /* not ours */ }
+    });
+    proc.once('exit', () => resolve(connected));
+  });
+}
+
+async function measure (browser, url, link, loss, seconds, args) {
   link.setLoss(loss / 100);
   const page = await browser.newPage();
   try {
     await page.goto(new URL('api/status', url).href);
-    const answer = await viewer.openViewer(page);
+    const answer = await viewer.openViewer(page, { codec: args.codec });
     const rtx = /a=rtpmap:\d+ rtx\//.test(answer);
     if (!await viewer.waitFirstFrame(page, 15000))
       return { loss, error: 'no frame within 15 s', rtx };
     await sleep(2000);
     const dropped0 = link.dropped();
     const before = await viewer.readInbound(page);
-    await sleep(seconds * 1000);
+    let joins = null;
+    if (args.burst > 0) {
+      await sleep(5000);
+      joins = burst(link, args, url);
+      await sleep(seconds * 1000 - 5000);
+    } else {
+      await sleep(seconds * 1000);
+    }
     const after = await viewer.readInbound(page);
     const d = viewer.delta(before, after);
+    if (joins)
+      d.burst = await joins;
     d.udpDropped = link.dropped() - dropped0;
     // RTP packets the server's per-viewer queue shed (since the viewer came)
     d.serverShed = await page.evaluate(async () => {
@@ -164,7 +197,7 @@ async function main () {
       await sleep(1000);
       for (let run = 0; run < args.runs; run++)
         for (const loss of args.losses) {
-          const row = { source, run, ...await measure(browser, url, link, loss, args.seconds) };
+          const row = { source, run, ...await measure(browser, url, link, loss, args.seconds, args) };
           console.log(JSON.stringify(row));
           rows.push(row);
         }

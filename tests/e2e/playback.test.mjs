@@ -3,6 +3,7 @@
 // play() until the user taps (iOS in Low Power Mode). Both emulated in
 // headless Chromium with init scripts, against a real `onair --headless
 // --source test` on 127.0.0.1. Run: node --test tests/e2e/playback.test.mjs
+// (E2E_SERVER_LOG=FILE appends the server's output to FILE).
 //
 // SPDX-License-Identifier: GPL-3.0-or-later
 
@@ -73,14 +74,14 @@ before(async () => {
   let stderr = '';
   server.stderr.on('data', (chunk) => {
     stderr += chunk;
-    if (process.env.E2E_VERBOSE)
-      appendFileSync(process.env.E2E_VERBOSE, chunk);
+    if (process.env.E2E_SERVER_LOG)
+      appendFileSync(process.env.E2E_SERVER_LOG, chunk);
   });
   server.url = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('onair printed no URL within 15 s:\n' + stderr)), 15000);
     readline.createInterface({ input: server.stdout }).on('line', (line) => {
-      if (process.env.E2E_VERBOSE)
-        appendFileSync(process.env.E2E_VERBOSE, line + '\n');
+      if (process.env.E2E_SERVER_LOG)
+        appendFileSync(process.env.E2E_SERVER_LOG, line + '\n');
       const match = /(https?:\/\/\S+)/.exec(line);
       if (match) {
         clearTimeout(timer);

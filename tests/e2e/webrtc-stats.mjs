@@ -11,12 +11,14 @@ export const FIELDS = ['framesDecoded', 'framesDropped', 'freezeCount', 'totalFr
   'pliCount', 'firCount', 'retransmittedPacketsReceived', 'packetsLost', 'packetsReceived', 'keyFramesDecoded'];
 
 /* Opens a viewer in @page (already at the server's origin); resolves to
- * the answer SDP. */
-export async function openViewer (page, { token = '' } = {}) {
-  return page.evaluate(async (token) => {
+ * the answer SDP. @codec 'vp8' offers VP8 first, as Firefox does. */
+export async function openViewer (page, { token = '', codec = 'h264' } = {}) {
+  return page.evaluate(async ({ token, codec }) => {
     const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
     const transceiver = pc.addTransceiver('video', { direction: 'recvonly' });
     const rank = (c) => {
+      if (codec === 'vp8')
+        return /vp8/i.test(c.mimeType) ? 0 : 3;
       if (!/h264/i.test(c.mimeType))
         return 2;
       const fmtp = c.sdpFmtpLine || '';
@@ -45,7 +47,7 @@ export async function openViewer (page, { token = '' } = {}) {
     window.__onairViewer = { pc, video, session: new URL(response.headers.get('Location'), location.href).href };
     await pc.setRemoteDescription({ type: 'answer', sdp: answer });
     return answer;
-  }, token);
+  }, { token, codec });
 }
 
 /* The inbound video figures now ({} before the first packet). */
