@@ -448,7 +448,9 @@ caps_wait_timed_out (gpointer user_data)
   OnAirWebrtcPeer *self = user_data;
 
   self->caps_timeout = 0;
-  g_debug ("Peer %s: no caps after %d ms, answering without", self->id, CAPS_WAIT_MS);
+  g_debug ("Peer %s: no caps after %d ms, answering without (and without RTX)", self->id, CAPS_WAIT_MS);
+  if (self->webrtcbin != NULL)
+    on_air_webrtcbin_disable_retransmission (self->webrtcbin);
   negotiate (self);
   return G_SOURCE_REMOVE;
 }

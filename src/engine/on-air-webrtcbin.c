@@ -216,6 +216,18 @@ on_air_webrtcbin_enable_retransmission (GstElement *webrtcbin)
   g_signal_connect (webrtcbin, "deep-element-added", G_CALLBACK (on_deep_element_added), NULL);
 }
 
+void
+on_air_webrtcbin_disable_retransmission (GstElement *webrtcbin)
+{
+  g_autoptr(GObject) transceiver = NULL;
+
+  g_return_if_fail (GST_IS_BIN (webrtcbin));
+
+  g_signal_emit_by_name (webrtcbin, "get-transceiver", 0, &transceiver);
+  if (transceiver != NULL && g_object_class_find_property (G_OBJECT_GET_CLASS (transceiver), "do-nack"))
+    g_object_set (transceiver, "do-nack", FALSE, NULL);
+}
+
 /* ---------------------------------------------------------------------- */
 /* FEC bypass                                                             */
 

@@ -36,4 +36,9 @@ void             on_air_webrtcbin_probe_received      (GstElement          *webr
                                                        GstPadProbeCallback  probe,
                                                        gpointer             user_data);
 
+/* Takes back on_air_webrtcbin_enable_retransmission() before the offer is
+ * set: an answer without the stream's SSRC must not offer RTX, whose
+ * pairing would name SSRC 0 (Chromium then drops the media). */
+void on_air_webrtcbin_disable_retransmission (GstElement *webrtcbin);
+
 G_END_DECLS
