@@ -69,7 +69,8 @@ void
 on_air_audio_unit_build (OnAirSourceUnit *unit)
 {
   OnAirAudioUnit *audio = g_new0 (OnAirAudioUnit, 1);
-  GstPadTemplate *templ = gst_pad_template_new ("audio", GST_PAD_SRC, GST_PAD_ALWAYS, gst_caps_new_any ());
+  g_autoptr(GstCaps) any = gst_caps_new_any ();
+  GstPadTemplate *templ = gst_pad_template_new ("audio", GST_PAD_SRC, GST_PAD_ALWAYS, any);
 
   unit->audio = audio;
   audio->ghost = gst_ghost_pad_new_no_target_from_template ("audio", templ);

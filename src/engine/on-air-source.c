@@ -85,7 +85,8 @@ static OnAirSourceUnit *
 unit_new (OnAirBroadcast *self, const char *kind)
 {
   OnAirSourceUnit *unit = g_new0 (OnAirSourceUnit, 1);
-  GstPadTemplate *templ = gst_pad_template_new ("src", GST_PAD_SRC, GST_PAD_ALWAYS, gst_caps_new_any ());
+  g_autoptr(GstCaps) any = gst_caps_new_any ();
+  GstPadTemplate *templ = gst_pad_template_new ("src", GST_PAD_SRC, GST_PAD_ALWAYS, any);
 
   unit->self = self;
   unit->kind = kind;
