@@ -24,12 +24,18 @@ packages=(
   libglib2.0-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   libgstreamer-plugins-bad1.0-dev libsoup-3.0-dev libjson-glib-dev
   libgtk-4-dev libadwaita-1-dev
+  # --bind limits WebRTC to its address through libnice (GNOME's Sdk has
+  # its headers: webrtcbin is built on it); without them a bound server
+  # refuses WebRTC, as the tests' servers on 127.0.0.1 are
+  libnice-dev
   # tests inside the build sandbox: the RTSP camera fixture
   libgstrtspserver-1.0-dev
   # run: GNOME 48's codec set (no gstreamer1.0-plugins-ugly, no
   # gstreamer1.0-libav), openh264 through plugins-bad, PipeWire cameras
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   libopenh264-8 gstreamer1.0-nice gstreamer1.0-pipewire gstreamer1.0-tools
+  # textoverlay (pango) for the slate, in plugins-base on GNOME's runtime
+  gstreamer1.0-x
   fonts-cantarell fonts-dejavu-core adwaita-icon-theme shared-mime-info
   ca-certificates libgl1-mesa-dri
 )
