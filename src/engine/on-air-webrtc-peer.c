@@ -19,6 +19,7 @@
 #include "on-air-audio.h"
 #include "on-air-error.h"
 #include "on-air-webrtc-peer.h"
+#include "on-air-webrtc-peer-private.h"
 #include "on-air-webrtcbin.h"
 
 #define GATHER_TIMEOUT_MS 5000
@@ -28,41 +29,6 @@
 #define CONNECT_TIMEOUT_S 6
 #define DISCONNECTED_GRACE_S 10
 #define LIVENESS_CHECK_S 2
-/* How long the answer waits for the stream's caps to reach webrtcbin. */
-#define CAPS_WAIT_MS 1000
-
-struct _OnAirWebrtcPeer
-{
-  GObject         parent_instance;
-
-  OnAirBroadcast *broadcast;
-  GMainContext   *context;
-  char           *id;
-  char           *bind_address;  /* candidates only there, or NULL */
-  GstElement     *webrtcbin;
-  OnAirRtpTap    *tap;
-  OnAirCodec      codec;
-  guint           pt;
-  OnAirAudioTap  *audio_tap;     /* NULL: the offer has no Opus, or sound is off */
-  guint           audio_pt;
-
-  GTask          *answer_task;   /* main context only */
-  GstWebRTCSessionDescription *offer; /* until the caps are there */
-  GstPad         *sink_pad;
-  gulong          caps_probe;
-  guint           caps_timeout;
-  gint            answer_ready;  /* atomic: local description is set */
-  guint           gather_timeout;
-  guint           connect_timeout;
-  guint           disconnected_timeout;
-  guint           liveness_timer;
-  gssize          last_received;  /* atomic; monotonic µs of the viewer's last packet */
-  gboolean        connected;
-  gboolean        media_open;     /* the tap is open (open_media) */
-  gboolean        closed;
-  gint64          answered_at;
-  gint64          offered_at;
-};
 
 G_DEFINE_FINAL_TYPE (OnAirWebrtcPeer, on_air_webrtc_peer, G_TYPE_OBJECT)
 
@@ -77,8 +43,8 @@ static guint signals[N_SIGNALS];
 /* main-context helpers                                                   */
 
 /* Any thread: runs @func on the peer's context, holding a ref. */
-static void
-run_on_main (OnAirWebrtcPeer *self, GSourceFunc func)
+void
+_on_air_webrtc_peer_run_on_main (OnAirWebrtcPeer *self, GSourceFunc func)
 {
   g_autoptr(GSource) source = g_idle_source_new ();
 
@@ -86,8 +52,8 @@ run_on_main (OnAirWebrtcPeer *self, GSourceFunc func)
   g_source_attach (source, self->context);
 }
 
-static guint
-add_timeout (OnAirWebrtcPeer *self, guint ms, GSourceFunc func)
+guint
+_on_air_webrtc_peer_add_timeout (OnAirWebrtcPeer *self, guint ms, GSourceFunc func)
 {
   g_autoptr(GSource) source = g_timeout_source_new (ms);
 
@@ -209,9 +175,9 @@ deliver_answer (gpointer user_data)
   self->answered_at = g_get_monotonic_time ();
   g_debug ("Peer %s: answered %" G_GINT64_FORMAT " ms after the offer", self->id,
            (self->answered_at - self->offered_at) / 1000);
-  self->liveness_timer = add_timeout (self, LIVENESS_CHECK_S * 1000, check_liveness);
+  self->liveness_timer = _on_air_webrtc_peer_add_timeout (self, LIVENESS_CHECK_S * 1000, check_liveness);
   if (!self->connected && self->connect_timeout == 0)
-    self->connect_timeout = add_timeout (self, CONNECT_TIMEOUT_S * 1000, never_connected);
+    self->connect_timeout = _on_air_webrtc_peer_add_timeout (self, CONNECT_TIMEOUT_S * 1000, never_connected);
   task = g_steal_pointer (&self->answer_task);
   g_task_return_pointer (task, text, g_free);
   return G_SOURCE_REMOVE;
@@ -291,7 +257,7 @@ ice_state_on_main (gpointer user_data)
       break;
     case GST_WEBRTC_ICE_CONNECTION_STATE_DISCONNECTED:
       if (self->disconnected_timeout == 0)
-        self->disconnected_timeout = add_timeout (self, DISCONNECTED_GRACE_S * 1000,
+        self->disconnected_timeout = _on_air_webrtc_peer_add_timeout (self, DISCONNECTED_GRACE_S * 1000,
                                                   disconnected_too_long);
       break;
     case GST_WEBRTC_ICE_CONNECTION_STATE_FAILED:
@@ -338,13 +304,13 @@ on_tap_lost (OnAirRtpTap *tap, gpointer user_data)
 static void
 on_connection_state (GObject *webrtcbin, GParamSpec *pspec, gpointer user_data)
 {
-  run_on_main (user_data, connection_state_on_main);
+  _on_air_webrtc_peer_run_on_main (user_data, connection_state_on_main);
 }
 
 static void
 on_ice_connection_state (GObject *webrtcbin, GParamSpec *pspec, gpointer user_data)
 {
-  run_on_main (user_data, ice_state_on_main);
+  _on_air_webrtc_peer_run_on_main (user_data, ice_state_on_main);
 }
 
 static void
@@ -355,7 +321,7 @@ on_ice_gathering_state (GObject *webrtcbin, GParamSpec *pspec, gpointer user_dat
 
   g_object_get (webrtcbin, "ice-gathering-state", &state, NULL);
   if (state == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE && g_atomic_int_get (&self->answer_ready))
-    run_on_main (self, deliver_answer);
+    _on_air_webrtc_peer_run_on_main (self, deliver_answer);
 }
 
 static void
@@ -390,11 +356,11 @@ on_answer_created (GstPromise *promise, gpointer user_data)
   g_atomic_int_set (&self->answer_ready, 1);
   g_object_get (self->webrtcbin, "ice-gathering-state", &gathering, NULL);
   if (gathering == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE)
-    run_on_main (self, deliver_answer);
+    _on_air_webrtc_peer_run_on_main (self, deliver_answer);
 }
 
-static void
-on_remote_set (GstPromise *promise, gpointer user_data)
+void
+_on_air_webrtc_peer_on_remote_set (GstPromise *promise, gpointer user_data)
 {
   OnAirWebrtcPeer *self = user_data;
   GstPromise *next;
@@ -402,88 +368,6 @@ on_remote_set (GstPromise *promise, gpointer user_data)
   gst_promise_unref (promise);
   next = gst_promise_new_with_change_func (on_answer_created, g_object_ref (self), g_object_unref);
   g_signal_emit_by_name (self->webrtcbin, "create-answer", NULL, next);
-}
-
-/* ---------------------------------------------------------------------- */
-/* waiting for the caps                                                   */
-
-static void
-stop_waiting_for_caps (OnAirWebrtcPeer *self)
-{
-  g_clear_handle_id (&self->caps_timeout, g_source_remove);
-  if (self->caps_probe != 0)
-    gst_pad_remove_probe (self->sink_pad, self->caps_probe);
-  self->caps_probe = 0;
-  gst_clear_object (&self->sink_pad);
-}
-
-/* Main context: hands webrtcbin the offer; it answers from there. */
-static void
-negotiate (OnAirWebrtcPeer *self)
-{
-  GstWebRTCSessionDescription *offer = g_steal_pointer (&self->offer);
-  GstPromise *promise;
-
-  stop_waiting_for_caps (self);
-  if (offer == NULL || self->closed)
-    {
-      g_clear_pointer (&offer, gst_webrtc_session_description_free);
-      return;
-    }
-  promise = gst_promise_new_with_change_func (on_remote_set, g_object_ref (self), g_object_unref);
-  g_signal_emit_by_name (self->webrtcbin, "set-remote-description", offer, promise);
-  gst_webrtc_session_description_free (offer);
-}
-
-static gboolean
-caps_arrived_on_main (gpointer user_data)
-{
-  negotiate (user_data);
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-caps_wait_timed_out (gpointer user_data)
-{
-  OnAirWebrtcPeer *self = user_data;
-
-  self->caps_timeout = 0;
-  g_debug ("Peer %s: no caps after %d ms, answering without (and without RTX)", self->id, CAPS_WAIT_MS);
-  if (self->webrtcbin != NULL)
-    on_air_webrtcbin_disable_retransmission (self->webrtcbin);
-  negotiate (self);
-  return G_SOURCE_REMOVE;
-}
-
-static GstPadProbeReturn
-caps_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
-{
-  if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) != GST_EVENT_CAPS)
-    return GST_PAD_PROBE_OK;
-  run_on_main (user_data, caps_arrived_on_main);
-  return GST_PAD_PROBE_OK;
-}
-
-/* webrtcbin writes the stream's SSRC into the answer from the caps on its
- * sink pad, and the RTX stream's pairing with it (a=ssrc-group:FID):
- * answered before the caps are there, the answer pairs the RTX SSRC with
- * SSRC 0, and Chromium then often drops the media. The caps come with
- * the next frame (at once when other viewers share the payloader; with
- * the first encoded frame otherwise). */
-static void
-negotiate_when_caps_arrive (OnAirWebrtcPeer *self)
-{
-  g_autoptr(GstPad) pad = gst_element_get_static_pad (self->webrtcbin, "sink_0");
-
-  if (pad == NULL || gst_pad_has_current_caps (pad))
-    {
-      negotiate (self);
-      return;
-    }
-  self->sink_pad = g_steal_pointer (&pad);
-  self->caps_probe = gst_pad_add_probe (self->sink_pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, caps_probe,
-                                        g_object_ref (self), g_object_unref);
-  self->caps_timeout = add_timeout (self, CAPS_WAIT_MS, caps_wait_timed_out);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -682,11 +566,11 @@ on_air_webrtc_peer_answer_async (OnAirWebrtcPeer     *self,
 
   self->answer_task = g_steal_pointer (&task);
   self->offered_at = g_get_monotonic_time ();
-  self->gather_timeout = add_timeout (self, GATHER_TIMEOUT_MS, gather_timed_out);
+  self->gather_timeout = _on_air_webrtc_peer_add_timeout (self, GATHER_TIMEOUT_MS, gather_timed_out);
 
   self->offer = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_OFFER,
                                                     g_steal_pointer (&owned_offer));
-  negotiate_when_caps_arrive (self);
+  _on_air_webrtc_peer_negotiate_when_caps_arrive (self);
 }
 
 char *
@@ -708,7 +592,7 @@ on_air_webrtc_peer_close (OnAirWebrtcPeer *self)
   g_clear_handle_id (&self->connect_timeout, g_source_remove);
   g_clear_handle_id (&self->disconnected_timeout, g_source_remove);
   g_clear_handle_id (&self->liveness_timer, g_source_remove);
-  stop_waiting_for_caps (self);
+  _on_air_webrtc_peer_stop_waiting_for_caps (self);
   g_clear_pointer (&self->offer, gst_webrtc_session_description_free);
   if (self->answer_task != NULL)
     fail_answer (self, g_error_new_literal (ON_AIR_ERROR, ON_AIR_ERROR_SOURCE_FAILED,

@@ -1,0 +1,62 @@
+/* on-air-webrtc-peer-private.h: the peer's struct and the calls between
+ * its files (on-air-webrtc-peer.c, on-air-webrtc-peer-caps.c)
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gst/webrtc/webrtc.h>
+
+#include "on-air-audio.h"
+#include "on-air-broadcast.h"
+#include "on-air-webrtc-peer.h"
+
+G_BEGIN_DECLS
+
+struct _OnAirWebrtcPeer
+{
+  GObject         parent_instance;
+
+  OnAirBroadcast *broadcast;
+  GMainContext   *context;
+  char           *id;
+  char           *bind_address;  /* candidates only there, or NULL */
+  GstElement     *webrtcbin;
+  OnAirRtpTap    *tap;
+  OnAirCodec      codec;
+  guint           pt;
+  OnAirAudioTap  *audio_tap;     /* NULL: the offer has no Opus, or sound is off */
+  guint           audio_pt;
+
+  GTask          *answer_task;   /* main context only */
+  GstWebRTCSessionDescription *offer; /* until the caps are there */
+  GstPad         *sink_pad;
+  gulong          caps_probe;
+  guint           caps_timeout;
+  gint            answer_ready;  /* atomic: local description is set */
+  guint           gather_timeout;
+  guint           connect_timeout;
+  guint           disconnected_timeout;
+  guint           liveness_timer;
+  gssize          last_received;  /* atomic; monotonic µs of the viewer's last packet */
+  gboolean        connected;
+  gboolean        media_open;     /* the tap is open (open_media) */
+  gboolean        closed;
+  gint64          answered_at;
+  gint64          offered_at;
+};
+
+void     _on_air_webrtc_peer_run_on_main   (OnAirWebrtcPeer *self,
+                                            GSourceFunc      func);
+guint    _on_air_webrtc_peer_add_timeout   (OnAirWebrtcPeer *self,
+                                            guint            ms,
+                                            GSourceFunc      func);
+/* webrtcbin took the offer: it answers from here. */
+void     _on_air_webrtc_peer_on_remote_set (GstPromise      *promise,
+                                            gpointer         user_data);
+
+/* on-air-webrtc-peer-caps.c */
+void     _on_air_webrtc_peer_negotiate_when_caps_arrive (OnAirWebrtcPeer *self);
+void     _on_air_webrtc_peer_stop_waiting_for_caps      (OnAirWebrtcPeer *self);
+
+G_END_DECLS
