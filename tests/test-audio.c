@@ -44,24 +44,6 @@ wait_heard (WhepViewer *viewer, guint64 samples, guint clicks, guint timeout_ms)
   return test_wait_until (heard_enough, &w, timeout_ms);
 }
 
-static gboolean
-is_silent (gpointer data)
-{
-  WhepAudioStats stats;
-
-  whep_audio_get_stats (whep_viewer_get_audio (data), &stats);
-  return g_get_monotonic_time () - stats.last_loud_us > 500 * 1000;
-}
-
-static gboolean
-is_loud (gpointer data)
-{
-  WhepAudioStats stats;
-
-  whep_audio_get_stats (whep_viewer_get_audio (data), &stats);
-  return g_get_monotonic_time () - stats.last_loud_us < 50 * 1000;
-}
-
 static JsonObject *
 get_audio_status (TestServer *ts, JsonParser *parser)
 {
@@ -144,11 +126,11 @@ test_tone_shared (void)
 
   /* Mute: both go silent; unmute: the tone is back. */
   on_air_broadcast_set_audio_muted (ts->broadcast, TRUE);
-  g_assert_true (test_wait_until (is_silent, a, 5000));
-  g_assert_true (test_wait_until (is_silent, b, 5000));
+  g_assert_true (test_wait_until (whep_viewer_is_silent, a, 5000));
+  g_assert_true (test_wait_until (whep_viewer_is_silent, b, 5000));
   on_air_broadcast_set_audio_muted (ts->broadcast, FALSE);
-  g_assert_true (test_wait_until (is_loud, a, 5000));
-  g_assert_true (test_wait_until (is_loud, b, 5000));
+  g_assert_true (test_wait_until (whep_viewer_is_loud, a, 5000));
+  g_assert_true (test_wait_until (whep_viewer_is_loud, b, 5000));
 
   /* The viewers that took sound leave: the encoder stops. */
   delete_session (ts, loc_a);
@@ -237,7 +219,7 @@ test_webcam_microphone (void)
   /* Unplugged: the slate, silence, the same session. */
   test_fakecam_unplug ("mic");
   g_assert_true (test_broadcast_wait_state (ts->broadcast, ON_AIR_SOURCE_STATE_FAILED, 10000));
-  g_assert_true (test_wait_until (is_silent, viewer, 5000));
+  g_assert_true (test_wait_until (whep_viewer_is_silent, viewer, 5000));
   /* The sound goes on (DTX: a frame of silence now and then). */
   whep_audio_get_stats (whep_viewer_get_audio (viewer), &stats);
   g_assert_true (wait_heard (viewer, stats.samples + 960, 0, 5000));
@@ -267,7 +249,7 @@ test_webcam_without_microphone (void)
   loc = test_whep_connect (ts, viewer);
   /* Silence, sent with DTX: a frame now and then. */
   g_assert_true (wait_heard (viewer, 2 * 960, 0, 15000));
-  g_assert_true (test_wait_until (is_silent, viewer, 5000));
+  g_assert_true (test_wait_until (whep_viewer_is_silent, viewer, 5000));
   g_assert_true (test_whep_wait_frames (viewer, 10, 10000));
   audio = get_audio_status (ts, parser);
   g_assert_cmpstr (json_object_get_string_member (audio, "state"), ==, "silence");

@@ -114,24 +114,6 @@ heard_a_second (gpointer data)
 }
 
 static gboolean
-is_silent (gpointer data)
-{
-  WhepAudioStats stats;
-
-  whep_audio_get_stats (whep_viewer_get_audio (data), &stats);
-  return g_get_monotonic_time () - stats.last_loud_us > 500 * 1000;
-}
-
-static gboolean
-is_loud (gpointer data)
-{
-  WhepAudioStats stats;
-
-  whep_audio_get_stats (whep_viewer_get_audio (data), &stats);
-  return g_get_monotonic_time () - stats.last_loud_us < 50 * 1000;
-}
-
-static gboolean
 widget_visible (gpointer data)
 {
   return gtk_widget_get_visible (data);
@@ -181,13 +163,13 @@ test_indicator_meter_mute (void)
   gtk_switch_set_active (mute, TRUE);
   g_assert_true (on_air_broadcast_get_audio_muted (ts.broadcast));
   g_assert_true (status_muted (&ts));
-  g_assert_true (test_wait_until (is_silent, viewer, 5000));
+  g_assert_true (test_wait_until (whep_viewer_is_silent, viewer, 5000));
   g_assert_false (gtk_widget_get_visible (indicator));
   g_assert_cmpstr (row_title (window), ==, "Muted");
 
   gtk_switch_set_active (mute, FALSE);
   g_assert_false (status_muted (&ts));
-  g_assert_true (test_wait_until (is_loud, viewer, 5000));
+  g_assert_true (test_wait_until (whep_viewer_is_loud, viewer, 5000));
   g_assert_true (gtk_widget_get_visible (indicator));
 
   g_clear_pointer (&viewer, whep_viewer_free);

@@ -10,6 +10,7 @@
 
 #include "on-air-stamp.h"
 #include "whep-audio.h"
+#include "whep-client.h"
 
 #define RATE 48000
 #define LOUD 328          /* -40 dBFS */
@@ -247,4 +248,22 @@ whep_audio_free (WhepAudio *a)
   g_array_unref (a->video_latencies);
   g_mutex_clear (&a->lock);
   g_free (a);
+}
+
+gboolean
+whep_viewer_is_silent (gpointer viewer)
+{
+  WhepAudioStats stats;
+
+  whep_audio_get_stats (whep_viewer_get_audio (viewer), &stats);
+  return g_get_monotonic_time () - stats.last_loud_us > 500 * 1000;
+}
+
+gboolean
+whep_viewer_is_loud (gpointer viewer)
+{
+  WhepAudioStats stats;
+
+  whep_audio_get_stats (whep_viewer_get_audio (viewer), &stats);
+  return g_get_monotonic_time () - stats.last_loud_us < 50 * 1000;
 }

@@ -41,4 +41,9 @@ void       whep_audio_get_stats   (WhepAudio      *audio,
 void       whep_audio_reset       (WhepAudio      *audio);
 void       whep_audio_free        (WhepAudio      *audio);
 
+/* For test_wait_until() on a WhepViewer with sound: nothing loud for
+ * 500 ms, or something loud in the last 50 ms. */
+gboolean   whep_viewer_is_silent  (gpointer        viewer);
+gboolean   whep_viewer_is_loud    (gpointer        viewer);
+
 G_END_DECLS
