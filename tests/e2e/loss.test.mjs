@@ -31,6 +31,7 @@ let link = null;
 let skip = false;
 let browser = null;
 const children = [];
+const stderrOf = new Map();
 
 try {
   link = new LossyLink().create();
@@ -47,7 +48,10 @@ function startInServer (argv, re, env = process.env) {
   const proc = link.spawn(link.serverNs, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(proc);
   let stderr = '';
-  proc.stderr.on('data', (chunk) => { stderr = (stderr + chunk).slice(-4000); });
+  proc.stderr.on('data', (chunk) => {
+    stderr = (stderr + chunk).slice(-4000);
+    stderrOf.set(argv[0], stderr);
+  });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${argv[0]} printed nothing useful in 15 s:\n${stderr}`)), 15000);
     readline.createInterface({ input: proc.stdout }).on('line', (line) => {
@@ -112,7 +116,14 @@ async function lossyViewer (url) {
     // Connected without loss: a DTLS handshake that loses a flight waits
     // seconds for its retransmission, and startup is not what this tests.
     const answer = await viewer.openViewer(page);
-    assert.ok(await viewer.waitFirstFrame(page, 15000), 'a first frame within 15 s');
+    if (!await viewer.waitFirstFrame(page, 15000)) {
+      const state = await page.evaluate(() => {
+        const pc = window.__onairViewer.pc;
+        return `ICE ${pc.iceConnectionState}, connection ${pc.connectionState}`;
+      });
+      assert.fail(`no first frame within 15 s: ${state}, ${JSON.stringify(await viewer.readInbound(page))}\n` +
+                  `On Air said:\n${stderrOf.get(ONAIR_BIN) || ''}\nIts answer:\n${answer}`);
+    }
     link.setLoss(LOSS);
     const before = await viewer.readInbound(page);
     await sleep(SECONDS * 1000);

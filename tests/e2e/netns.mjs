@@ -72,6 +72,7 @@ export class LossyLink {
       run(['ip', '-n', this.phoneNs, 'addr', 'add', this.phoneAddr + '/24', 'dev', vp]);
       run(['ip', '-n', this.serverNs, 'link', 'set', vs, 'up']);
       run(['ip', '-n', this.phoneNs, 'link', 'set', vp, 'up']);
+      this.waitOperational([[this.serverNs, vs], [this.phoneNs, vp]]);
       this.setLoss(0);
     } catch (error) {
       this.remove();
@@ -80,6 +81,23 @@ export class LossyLink {
     }
     this.dir = mkdtempSync(path.join(os.tmpdir(), 'onair-netns-'));
     return this;
+  }
+
+  /* Waits (≤ 5 s) until each [namespace, device] of @links is
+   * operationally up. The kernel reports a veth's carrier a moment after
+   * `link set up`; a browser started in that moment lists no network and
+   * gathers no ICE candidate for its first connection. */
+  waitOperational (links) {
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    const end = Date.now() + 5000;
+    for (;;) {
+      const down = links.filter(([ns, dev]) => !/\bstate UP\b/.test(run(['ip', '-n', ns, '-o', 'link', 'show', 'dev', dev])));
+      if (down.length === 0)
+        return;
+      if (Date.now() > end)
+        throw new Error('the veth pair did not come up: ' + down.map(([ns, dev]) => `${dev} in ${ns}`).join(', '));
+      Atomics.wait(pause, 0, 0, 50);
+    }
   }
 
   /* Drops @fraction (0–1) of UDP packets each way on the phone side. */
