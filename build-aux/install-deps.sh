@@ -17,6 +17,8 @@ packages=(
   # tests: RTSP camera fixture, validators, X server, QR decoder, browser
   libgstrtspserver-1.0-dev desktop-file-utils appstream-util xvfb xauth zbar-tools
   chromium curl
+  # tests and bench: Firefox ESR, driven by puppeteer-core over WebDriver BiDi
+  firefox-esr
   # tests and bench: a lossy link between two network namespaces (tests/e2e/netns.mjs)
   iproute2 iptables
   # tests: a private PipeWire session with virtual cameras (tests/fixtures/pipewire-fixture.c)

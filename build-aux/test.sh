@@ -8,8 +8,10 @@ build="$top/_build"
 
 "$top/build-aux/install-deps.sh" || { echo "0 passed, 1 failed"; exit 1; }
 
-# playwright-core for the browser tests and the benchmark's Chromium viewer
-# (it drives Debian's chromium; it never downloads a browser).
+# playwright-core for the browser tests and the benchmark's Chromium viewer,
+# puppeteer-core for Firefox: they drive Debian's chromium and firefox-esr
+# and never download a browser.
+export PUPPETEER_SKIP_DOWNLOAD=1
 for dir in tests/e2e bench; do
   if [ -f "$top/$dir/package-lock.json" ]; then
     npm ci --prefix "$top/$dir" --no-audit --no-fund --loglevel=error || { echo "0 passed, 1 failed"; exit 1; }
