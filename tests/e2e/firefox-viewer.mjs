@@ -61,6 +61,13 @@ const INIT = () => {
       constructor (...args) {
         super(...args);
         window.__onairPcs.push(this);
+        // Kept here: a closed connection no longer tells its descriptions.
+        this.addEventListener('signalingstatechange', () => {
+          if (this.localDescription)
+            this.__offer = this.localDescription.sdp;
+          if (this.remoteDescription)
+            this.__answer = this.remoteDescription.sdp;
+        });
       }
     };
   }
@@ -171,14 +178,10 @@ async function main () {
     }
     report.finalStatus = await statusNow();
     report.statuses = await page.evaluate(() => window.__onairStatuses);
-    report.answer = await page.evaluate(() => {
+    Object.assign(report, await page.evaluate(() => {
       const pc = window.__onairPcs[window.__onairPcs.length - 1];
-      return pc && pc.remoteDescription ? pc.remoteDescription.sdp : null;
-    });
-    report.offer = await page.evaluate(() => {
-      const pc = window.__onairPcs[window.__onairPcs.length - 1];
-      return pc && pc.localDescription ? pc.localDescription.sdp : null;
-    });
+      return { offer: pc ? pc.__offer : null, answer: pc ? pc.__answer : null };
+    }));
   } finally {
     await browser.close().catch(() => {});
   }
