@@ -1101,7 +1101,7 @@ def run_lossy(args):
     os.makedirs(args.out, exist_ok=True)
     argv = [shutil.which('node'), os.path.join(HERE, 'lossy.mjs'), '--onair', args.onair,
             '--fixture', args.fixture, '--chromium', args.chromium, '--losses', args.losses,
-            '--sources', ','.join(args.sources), '--seconds', str(args.window or 20), '--runs', str(args.runs)]
+            '--sources', ','.join(args.sources), '--seconds', str(args.window or 20), '--runs', str(args.runs or 1)]
     log('lossy:', ' '.join(argv))
     r = subprocess.run(argv, stdout=subprocess.PIPE, text=True)
     sys.stdout.write(r.stdout)
@@ -1109,6 +1109,40 @@ def run_lossy(args):
         return 0  # skipped, as it said
     table = r.stdout[r.stdout.find('| source'):] if '| source' in r.stdout else ''
     with open(os.path.join(args.out, 'lossy.md'), 'w') as f:
+        f.write(table)
+    return r.returncode
+
+
+def run_firefox(args):
+    """--firefox: the frame rate Debian's Firefox ESR shows at 1280×720 in
+    VP8 (bench/firefox.mjs); the table goes to OUT/firefox.md."""
+    bench = Bench(args)
+    args.mjpeg_client = args.whep_client = args.camera_client = args.plain = args.floor = '/bin/true'
+    bench.resolve_programs()
+    if not shutil.which('node'):
+        log('firefox: skipped: node is not installed')
+        return 1
+    e2e = os.path.join(TOP, 'tests', 'e2e')
+    if not os.path.isdir(os.path.join(e2e, 'node_modules', 'puppeteer-core')):
+        if args.no_install or not shutil.which('npm'):
+            log('firefox: skipped: puppeteer-core is not installed (PUPPETEER_SKIP_DOWNLOAD=1 npm ci --prefix tests/e2e)')
+            return 1
+        log('installing puppeteer-core (npm ci --prefix tests/e2e; no browser download)')
+        r = subprocess.run(['npm', 'ci', '--prefix', e2e, '--no-audit', '--no-fund', '--loglevel=error'],
+                           env={**os.environ, 'PUPPETEER_SKIP_DOWNLOAD': '1'})
+        if r.returncode != 0:
+            log('firefox: skipped: npm ci failed')
+            return 1
+    os.makedirs(args.out, exist_ok=True)
+    argv = [shutil.which('node'), os.path.join(HERE, 'firefox.mjs'), '--onair', args.onair,
+            '--seconds', str(args.window or 20), '--runs', str(args.runs or 3)]
+    log('firefox:', ' '.join(argv))
+    r = subprocess.run(argv, stdout=subprocess.PIPE, text=True)
+    sys.stdout.write(r.stdout)
+    if r.returncode == 77:
+        return 0  # skipped, as it said
+    table = r.stdout[r.stdout.find('| run'):] if '| run' in r.stdout else ''
+    with open(os.path.join(args.out, 'firefox.md'), 'w') as f:
         f.write(table)
     return r.returncode
 
@@ -1135,8 +1169,10 @@ def main():
     p.add_argument('--no-install', action='store_true', help='do not run npm ci for playwright-core')
     p.add_argument('--lossy', action='store_true',
                    help='only WebRTC playback over a lossy link (root: network namespaces), see bench/README.md')
+    p.add_argument('--firefox', action='store_true',
+                   help="only Firefox ESR's frame rate at 720p in VP8 (root: network namespaces), see bench/README.md")
     p.add_argument('--losses', default='0,1,2,5', help='--lossy: percent of UDP dropped each way')
-    p.add_argument('--runs', type=int, default=1, help='--lossy: runs of every loss')
+    p.add_argument('--runs', type=int, help='--lossy: runs of every loss; --firefox: runs (default 3)')
     args = p.parse_args()
     args.sources = [s for s in args.sources.split(',') if s]
     if any(s not in ('test', 'rtsp') for s in args.sources):
@@ -1145,6 +1181,8 @@ def main():
         args.no_tutorial = True
     if args.lossy:
         return run_lossy(args)
+    if args.firefox:
+        return run_firefox(args)
     try:
         return Bench(args).run()
     except BenchError as e:

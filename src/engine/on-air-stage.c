@@ -130,6 +130,14 @@ add_h264_encoder (OnAirBroadcast *self, OnAirBranch *branch, GError **error)
   return TRUE;
 }
 
+/* VP8 for browsers that offer no H.264 (Firefox on the desktop). Realtime,
+ * CBR, no lag, as for H.264. One thread: libvpx's VP8 encoder makes its
+ * threads wait for each other's macroblock rows by spinning, and on two
+ * cores shared with the rest of the broadcast (and anything else) a
+ * spinning thread burns the time slice the one it waits for needs. With
+ * two threads the test pattern at 720p cost 20–60 ms of CPU a frame under
+ * load and Firefox showed 13–18 fps; with one, 12.5 ms and 29.5–30 fps,
+ * at the same PSNR (bench/README.md, "Firefox"). */
 static gboolean
 add_vp8_encoder (OnAirBroadcast *self, OnAirBranch *branch, GError **error)
 {
@@ -143,7 +151,7 @@ add_vp8_encoder (OnAirBroadcast *self, OnAirBranch *branch, GError **error)
                 "deadline", (gint64) 1,
                 "cpu-used", 8,
                 "lag-in-frames", 0,
-                "threads", 2,
+                "threads", 1,
                 "target-bitrate", 2500000,
                 "keyframe-max-dist", 2 * ON_AIR_SOURCE_FPS,
                 NULL);
