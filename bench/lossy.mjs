@@ -28,6 +28,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { LossyLink, NetnsUnavailable } from '../tests/e2e/netns.mjs';
 import * as viewer from '../tests/e2e/webrtc-stats.mjs';
+import { CHROMIUM_ARGS } from '../tests/e2e/chromium-args.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -204,9 +205,7 @@ async function main () {
   try {
     browser = await chromium.launch({
       executablePath: link.wrapper(link.phoneNs, args.chromium),
-      args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync',
-        '--autoplay-policy=no-user-gesture-required'],
+      args: [...CHROMIUM_ARGS],
     });
     for (const source of args.sources) {
       let spec = 'test';

@@ -22,6 +22,8 @@ import readline from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
+import { CHROMIUM_ARGS } from '../tests/e2e/chromium-args.mjs';
+
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 const { chromium } = require(require.resolve('playwright-core', { paths: [here, join(here, '..', 'tests', 'e2e')] }));
@@ -74,7 +76,7 @@ function watchFirstFrame (sound) {
 
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
-  args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--autoplay-policy=no-user-gesture-required'],
+  args: [...CHROMIUM_ARGS],
 });
 const firsts = [];
 let mjpeg = 0;
