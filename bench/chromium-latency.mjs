@@ -28,6 +28,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CHROMIUM_ARGS } from '../tests/e2e/chromium-args.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -233,9 +234,7 @@ async function main () {
 
   const browser = await playwright.chromium.launch({
     executablePath: args.chromium,
-    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-           '--disable-background-networking', '--disable-component-update', '--disable-sync',
-           '--autoplay-policy=no-user-gesture-required'],
+    args: [...CHROMIUM_ARGS],
   });
   const result = { mode: args.mode, url: args.url };
   try {

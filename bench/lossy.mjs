@@ -10,9 +10,12 @@
 // one viewer connects under that loss, is measured from 2 s after its
 // first frame for --seconds with getStats() inbound-rtp, then leaves.
 // Prints one JSON line per measurement and a Markdown table at the end.
-// With --burst N, N more WebRTC viewers (onair-bench-whep, in the phone's
-// namespace) join 5 s into each window: the measured viewer shows what a
-// burst of joins costs the viewers already watching.
+// With --burst N, N more WebRTC viewers (onair-bench-whep --at-once, in
+// the phone's namespace) join during the window: their offers are made
+// first, then all N are POSTed together, one connection each (a class
+// that scanned the QR code at once). The measured viewer, sampled twice a
+// second, shows what the burst costs a viewer already watching: its fps
+// over the window and in its worst second after the joins were let go.
 // Root only; exits 77 (skipped) where namespaces cannot be made.
 //
 // SPDX-License-Identifier: GPL-3.0-or-later
@@ -25,6 +28,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { LossyLink, NetnsUnavailable } from '../tests/e2e/netns.mjs';
 import * as viewer from '../tests/e2e/webrtc-stats.mjs';
+import { CHROMIUM_ARGS } from '../tests/e2e/chromium-args.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -85,7 +89,7 @@ async function stop (proc) {
 /* N viewers joining at once, from the phone's namespace: resolves to
  * onair-bench-whep's "connected" line (how many got video, how fast). */
 function burst (link, args, url) {
-  const proc = link.spawn(link.phoneNs, [args['whep-client'], url, String(args.burst), '1', '--warmup', '0'],
+  const proc = link.spawn(link.phoneNs, [args['whep-client'], url, String(args.burst), '1', '--warmup', '0', '--at-once'],
                           { stdio: ['ignore', 'pipe', 'ignore'] });
   return new Promise((resolve) => {
     let connected = null;
@@ -94,6 +98,8 @@ function burst (link, args, url) {
         const event = JSON.parse(line);
         if (event.event === 'connected')
           connected = event;
+        if (process.env.LOSSY_DEBUG)
+          console.error(line.slice(0, 2000));
       } catch (error) { /* not ours */ }
     });
     proc.once('exit', () => resolve(connected));
@@ -113,17 +119,38 @@ async function measure (browser, url, link, loss, seconds, args) {
     const dropped0 = link.dropped();
     const before = await viewer.readInbound(page);
     let joins = null;
+    let samples = null;
     if (args.burst > 0) {
-      await sleep(5000);
-      joins = burst(link, args, url);
-      await sleep(seconds * 1000 - 5000);
+      // Sampled twice a second, so that the worst second of the burst shows.
+      samples = [];
+      const end = Date.now() + seconds * 1000;
+      const started = Date.now();
+      while (Date.now() < end) {
+        if (joins === null && Date.now() - started >= 2000)
+          joins = burst(link, args, url);
+        samples.push({ wall: Date.now(), ...await viewer.readInbound(page) });
+        await sleep(500);
+      }
     } else {
       await sleep(seconds * 1000);
     }
     const after = await viewer.readInbound(page);
     const d = viewer.delta(before, after);
-    if (joins)
+    if (joins) {
       d.burst = await joins;
+      // The joins were let go at slowest_first_frame_unix_ms − slowest_first_frame_ms.
+      const released = d.burst ? d.burst.slowest_first_frame_unix_ms - d.burst.slowest_first_frame_ms : 0;
+      let worst = Infinity;
+      for (let i = 0; i < samples.length; i++) {
+        const j = samples.findIndex((s, k) => k > i && s.at - samples[i].at >= 1000);
+        if (j < 0)
+          break;
+        if (samples[j].wall >= released)
+          worst = Math.min(worst, (samples[j].framesDecoded - samples[i].framesDecoded) * 1000 /
+                                  (samples[j].at - samples[i].at));
+      }
+      d.worstSecondFps = Number.isFinite(worst) ? worst : null;
+    }
     d.udpDropped = link.dropped() - dropped0;
     // RTP packets the server's per-viewer queue shed (since the viewer came)
     d.serverShed = await page.evaluate(async () => {
@@ -178,9 +205,7 @@ async function main () {
   try {
     browser = await chromium.launch({
       executablePath: link.wrapper(link.phoneNs, args.chromium),
-      args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync',
-        '--autoplay-policy=no-user-gesture-required'],
+      args: [...CHROMIUM_ARGS],
     });
     for (const source of args.sources) {
       let spec = 'test';

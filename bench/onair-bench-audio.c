@@ -8,7 +8,9 @@
  * the decoder's output, jitter buffer included). Then On Air's CPU time
  * with N viewers of video only against N viewers of video and sound: the
  * difference per viewer is what sound costs per viewer (the shared Opus
- * encoder included, spread over N).
+ * encoder included, spread over N). Last, in this process, a broadcast of
+ * its own with one decoding viewer: how long after the mute switch the
+ * sound stops at the viewer, and how long after unmuting it is back.
  *
  * Usage: onair-bench-audio ONAIR_BIN [N] [SECONDS]
  *
@@ -20,6 +22,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "on-air-audio.h"
+#include "on-air-broadcast.h"
 #include "test-util.h"
 #include "whep-audio.h"
 #include "whep-client.h"
@@ -68,6 +72,66 @@ connect_viewers (TestServer *ts, guint n, gboolean sound)
     }
   test_spin (2000);
   return viewers;
+}
+
+static int
+compare_doubles (gconstpointer a, gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+static double
+median (GArray *values)
+{
+  g_array_sort (values, compare_doubles);
+  return values->len ? g_array_index (values, double, values->len / 2) : -1;
+}
+
+/* Mute and unmute @rounds times: the ms from the switch to the last loud
+ * sound the viewer decoded (mute), and to the first (unmute). */
+static void
+measure_mute (guint rounds)
+{
+  TestServer *ts = test_server_new ("test", TEST_TOKEN, 10);
+  g_autoptr(WhepViewer) viewer = whep_viewer_new ("H264", TRUE);
+  g_autofree char *location = NULL;
+  g_autoptr(GArray) mute_ms = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) unmute_ms = g_array_new (FALSE, FALSE, sizeof (double));
+  double worst_mute = 0;
+  WhepAudioStats stats;
+
+  g_assert_true (test_server_wait_live (ts, 10000));
+  whep_viewer_want_audio (viewer, 111, 0);
+  location = test_whep_connect (ts, viewer);
+  g_assert_true (test_wait_until (whep_viewer_is_loud, viewer, 15000));
+  test_spin (2000);
+  for (guint i = 0; i < rounds; i++)
+    {
+      gint64 switched = g_get_monotonic_time ();
+      double ms;
+
+      on_air_broadcast_set_audio_muted (ts->broadcast, TRUE);
+      g_assert_true (test_wait_until (whep_viewer_is_silent, viewer, 5000));
+      whep_audio_get_stats (whep_viewer_get_audio (viewer), &stats);
+      ms = MAX (0, stats.last_loud_us - switched) / 1000.0;
+      worst_mute = MAX (worst_mute, ms);
+      g_array_append_val (mute_ms, ms);
+
+      switched = g_get_monotonic_time ();
+      on_air_broadcast_set_audio_muted (ts->broadcast, FALSE);
+      g_assert_true (test_wait_until (whep_viewer_is_loud, viewer, 5000));
+      whep_audio_get_stats (whep_viewer_get_audio (viewer), &stats);
+      ms = (stats.last_loud_us - switched) / 1000.0;
+      g_array_append_val (unmute_ms, ms);
+      test_spin (500);
+    }
+  printf ("{\"test\": \"audio-mute\", \"rounds\": %u, \"mute_to_silence_p50_ms\": %.1f, "
+          "\"mute_to_silence_max_ms\": %.1f, \"unmute_to_sound_p50_ms\": %.1f}\n",
+          rounds, median (mute_ms), worst_mute, median (unmute_ms));
+  fflush (stdout);
+  test_server_free (ts);
 }
 
 int
@@ -133,5 +197,7 @@ main (int argc, char **argv)
   g_subprocess_send_signal (proc, SIGTERM);
   g_subprocess_wait (proc, NULL, NULL);
   g_free (ts.base);
+
+  measure_mute (10);
   return 0;
 }

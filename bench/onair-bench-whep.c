@@ -1,6 +1,7 @@
 /* onair-bench-whep: N WebRTC (WHEP) viewers in one process, for the benchmark
  *
  *   onair-bench-whep URL N SECONDS [--warmup S] [--hold] [--connect-timeout S] [--full] [--classify]
+ *                    [--at-once]
  *
  * Each viewer is its own recvonly webrtcbin: ICE, DTLS and RTCP as a
  * browser does them. Frames are counted by the RTP marker bit, which SRTP
@@ -338,11 +339,10 @@ new_message (const char *method, const char *url, const char *token)
   return msg;
 }
 
+/* POSTs @offer for @v and applies the answer. */
 static gboolean
-connect_viewer (SoupSession *session, GUri *base, const char *token, gboolean full, gboolean classify,
-                Viewer *v, GError **error)
+post_offer (SoupSession *session, GUri *base, const char *token, Viewer *v, const char *offer, GError **error)
 {
-  g_autofree char *offer = NULL;
   g_autofree char *answer = NULL;
   g_autofree char *whep_url = NULL;
   g_autoptr(GUri) whep = NULL;
@@ -351,11 +351,6 @@ connect_viewer (SoupSession *session, GUri *base, const char *token, gboolean fu
   g_autoptr(GBytes) request = NULL;
   const char *location;
   gint64 t0;
-
-  viewer_init (v, full, classify);
-  offer = viewer_offer (v, error);
-  if (offer == NULL)
-    return FALSE;
 
   whep = g_uri_parse_relative (base, "/whep", G_URI_FLAGS_NONE, error);
   if (whep == NULL)
@@ -385,6 +380,94 @@ connect_viewer (SoupSession *session, GUri *base, const char *token, gboolean fu
     }
   answer = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
   return viewer_answer (v, answer, error);
+}
+
+static gboolean
+connect_viewer (SoupSession *session, GUri *base, const char *token, gboolean full, gboolean classify,
+                Viewer *v, GError **error)
+{
+  g_autofree char *offer = NULL;
+
+  viewer_init (v, full, classify);
+  offer = viewer_offer (v, error);
+  return offer != NULL && post_offer (session, base, token, v, offer, error);
+}
+
+/* --at-once: every viewer's offer is made first (as phones that opened
+ * the page make theirs), then all are POSTed together, one thread and
+ * one HTTP connection each: a class that scanned the QR code at once. */
+typedef struct
+{
+  GMutex      lock;
+  GCond       go;
+  gboolean    released;
+  GUri       *base;
+  const char *token;
+} Burst;
+
+typedef struct
+{
+  Burst  *burst;
+  Viewer *viewer;
+  char   *offer;
+  gboolean ok;
+} BurstJoin;
+
+static gpointer
+burst_join (gpointer data)
+{
+  BurstJoin *join = data;
+  g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 20, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_mutex_lock (&join->burst->lock);
+  while (!join->burst->released)
+    g_cond_wait (&join->burst->go, &join->burst->lock);
+  g_mutex_unlock (&join->burst->lock);
+  join->ok = post_offer (session, join->burst->base, join->burst->token, join->viewer, join->offer, &error);
+  if (!join->ok)
+    join->viewer->error = g_strdup (error->message);
+  return NULL;
+}
+
+/* Returns how many joined; *@released: when the POSTs were let go. */
+static guint
+connect_at_once (GUri *base, const char *token, gboolean full, gboolean classify, Viewer *viewers, guint n,
+                 gint64 *released)
+{
+  Burst burst = { .base = base, .token = token };
+  g_autofree BurstJoin *joins = g_new0 (BurstJoin, n);
+  g_autofree GThread **threads = g_new0 (GThread *, n);
+  guint connected = 0;
+
+  g_mutex_init (&burst.lock);
+  g_cond_init (&burst.go);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      viewer_init (&viewers[i], full, classify);
+      joins[i] = (BurstJoin) { &burst, &viewers[i], viewer_offer (&viewers[i], &error), FALSE };
+      if (joins[i].offer == NULL)
+        viewers[i].error = g_strdup (error->message);
+      else
+        threads[i] = g_thread_new ("join", burst_join, &joins[i]);
+    }
+  g_mutex_lock (&burst.lock);
+  burst.released = TRUE;
+  *released = g_get_monotonic_time ();
+  g_cond_broadcast (&burst.go);
+  g_mutex_unlock (&burst.lock);
+  for (guint i = 0; i < n; i++)
+    {
+      if (threads[i] != NULL)
+        g_thread_join (threads[i]);
+      connected += joins[i].ok;
+      g_free (joins[i].offer);
+    }
+  g_mutex_clear (&burst.lock);
+  g_cond_clear (&burst.go);
+  return connected;
 }
 
 /* Ends the session with DELETE; returns FALSE when the server did not
@@ -428,7 +511,7 @@ main (int argc, char *argv[])
   const char *token = NULL;
   double warmup = 3, connect_timeout = 15, seconds, span, cpu0;
   double packets = 0, bytes = 0;
-  gboolean hold = FALSE, full = FALSE, classify = FALSE, server_answers = TRUE;
+  gboolean hold = FALSE, full = FALSE, classify = FALSE, at_once = FALSE, server_answers = TRUE;
   g_autoptr(SoupSession) delete_session = NULL;
   GOptionEntry entries[] = {
     { "warmup", 0, 0, G_OPTION_ARG_DOUBLE, &warmup, "Seconds between the last first frame and the window", "S" },
@@ -436,6 +519,7 @@ main (int argc, char *argv[])
     { "connect-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &connect_timeout, "Seconds to wait for every viewer's first frame", "S" },
     { "full", 0, 0, G_OPTION_ARG_NONE, &full, "Media through all of webrtcbin (SRTP, jitter buffer), counted at its output", NULL },
     { "classify", 0, 0, G_OPTION_ARG_NONE, &classify, "Decode every picture and report it: camera or slate", NULL },
+    { "at-once", 0, 0, G_OPTION_ARG_NONE, &at_once, "Make every offer first, then POST them all together", NULL },
     { NULL }
   };
   gint64 started, deadline, slowest = 0, slowest_real = 0, t0, t1;
@@ -446,7 +530,7 @@ main (int argc, char *argv[])
   if (!g_option_context_parse (context, &argc, &argv, &error) || argc != 4)
     {
       g_printerr ("usage: onair-bench-whep URL N SECONDS [--warmup S] [--hold] [--connect-timeout S] [--full] "
-                  "[--classify]%s%s\n",
+                  "[--classify] [--at-once]%s%s\n",
                   error ? ": " : "", error ? error->message : "");
       return 2;
     }
@@ -475,15 +559,19 @@ main (int argc, char *argv[])
 
   started = g_get_monotonic_time ();
   for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(GError) local = NULL;
+    viewers[i].index = i;
+  if (at_once)
+    connected = connect_at_once (base, token, full, classify, viewers, n, &started);
+  else
+    for (guint i = 0; i < n; i++)
+      {
+        g_autoptr(GError) local = NULL;
 
-      viewers[i].index = i;
-      if (connect_viewer (session, base, token, full, classify, &viewers[i], &local))
-        connected++;
-      else
-        viewers[i].error = g_strdup (local->message);
-    }
+        if (connect_viewer (session, base, token, full, classify, &viewers[i], &local))
+          connected++;
+        else
+          viewers[i].error = g_strdup (local->message);
+      }
 
   /* Every viewer has a frame, or the time is up. */
   deadline = g_get_monotonic_time () + (gint64) (connect_timeout * G_USEC_PER_SEC);

@@ -10,6 +10,7 @@
 
 #include <gst/app/gstappsink.h>
 #include <gst/app/gstappsrc.h>
+#include <gst/sdp/sdp.h>
 #include <gst/video/video.h>
 
 #include "on-air-camera.h"
@@ -687,6 +688,54 @@ mjpeg_reader_free (MjpegReader *reader)
   g_free (reader);
 }
 
+/* The stream id of @media's ssrc-level msid, or NULL. */
+static char *
+msid_stream_of (const GstSDPMedia *media)
+{
+  for (guint i = 0; i < gst_sdp_media_attributes_len (media); i++)
+    {
+      const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, i);
+      const char *msid;
+
+      if (g_strcmp0 (attr->key, "ssrc") != 0 || attr->value == NULL ||
+          (msid = strstr (attr->value, " msid:")) == NULL)
+        continue;
+      msid += strlen (" msid:");
+      return g_strndup (msid, strcspn (msid, " "));
+    }
+  return NULL;
+}
+
+/* Sound sent with the picture is named in the picture's stream (its msid),
+ * so that the browser plays them together, in sync, from one stream. */
+static void
+assert_sound_in_picture_stream (const char *answer)
+{
+  g_autoptr(GstSDPMessage) sdp = NULL;
+  g_autofree char *video_stream = NULL;
+  g_autofree char *audio_stream = NULL;
+  gboolean audio_sent = FALSE;
+
+  g_assert_cmpint (gst_sdp_message_new_from_text (answer, &sdp), ==, GST_SDP_OK);
+  for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++)
+    {
+      const GstSDPMedia *media = gst_sdp_message_get_media (sdp, i);
+
+      if (g_strcmp0 (gst_sdp_media_get_media (media), "video") == 0 && video_stream == NULL)
+        video_stream = msid_stream_of (media);
+      else if (g_strcmp0 (gst_sdp_media_get_media (media), "audio") == 0 &&
+               gst_sdp_media_get_attribute_val (media, "sendonly") != NULL)
+        {
+          audio_sent = TRUE;
+          audio_stream = msid_stream_of (media);
+        }
+    }
+  if (!audio_sent)
+    return;
+  g_assert_nonnull (video_stream);
+  g_assert_cmpstr (audio_stream, ==, video_stream);
+}
+
 char *
 test_whep_connect (TestServer *ts, WhepViewer *viewer)
 {
@@ -715,6 +764,7 @@ test_whep_connect (TestServer *ts, WhepViewer *viewer)
   g_assert_null (strstr (answer, " tcp "));
   /* And it sends video (a failed match answers inactive or recvonly). */
   g_assert_nonnull (strstr (answer, "a=sendonly"));
+  assert_sound_in_picture_stream (answer);
   whep_viewer_set_answer (viewer, answer, &error);
   g_assert_no_error (error);
   return g_strdup (location);

@@ -79,14 +79,18 @@
   function offer () {
     const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
     preferH264(pc.addTransceiver('video', { direction: 'recvonly' }));
-    // No sound transceiver yet: with one, headless Chromium held the first
-    // picture back past the page's 3-s WebRTC wait in 2–3 of 16 page loads
-    // (the e2e suites), which then fell back to MJPEG. The server answers
-    // sound to any WHEP client that offers it; the page asks again once
-    // that is understood (issue 16).
+    // Sound, in the same bundle; a server without it answers video only.
+    pc.addTransceiver('audio', { direction: 'recvonly' });
     const attempt = { pc, stream: null, result: null };
+    // Every track in one stream, whatever stream ids the answer gives (an
+    // answer without the sound's msid put it in a stream of its own, and
+    // the picture's track was lost when that stream replaced it).
     pc.addEventListener('track', (event) => {
-      attempt.stream = event.streams && event.streams[0] ? event.streams[0] : new MediaStream([event.track]);
+      const given = event.streams && event.streams[0];
+      if (attempt.stream === null)
+        attempt.stream = given || new MediaStream();
+      if (!attempt.stream.getTracks().includes(event.track))
+        attempt.stream.addTrack(event.track);
     });
     attempt.result = (async () => {
       // No wait for ICE gathering: browsers hide host candidates behind

@@ -22,10 +22,13 @@ void
 _on_air_webrtc_peer_stop_waiting_for_caps (OnAirWebrtcPeer *self)
 {
   g_clear_handle_id (&self->caps_timeout, g_source_remove);
-  if (self->caps_probe != 0)
-    gst_pad_remove_probe (self->sink_pad, self->caps_probe);
-  self->caps_probe = 0;
-  gst_clear_object (&self->sink_pad);
+  for (guint i = 0; i < G_N_ELEMENTS (self->caps_pads); i++)
+    {
+      if (self->caps_probes[i] != 0)
+        gst_pad_remove_probe (self->caps_pads[i], self->caps_probes[i]);
+      self->caps_probes[i] = 0;
+      gst_clear_object (&self->caps_pads[i]);
+    }
 }
 
 /* Main context: hands webrtcbin the offer; it answers from there. */
@@ -46,10 +49,26 @@ negotiate (OnAirWebrtcPeer *self)
   gst_webrtc_session_description_free (offer);
 }
 
+/* The bits of caps_seen that waiting needs. */
+static gint
+caps_awaited (OnAirWebrtcPeer *self)
+{
+  gint awaited = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (self->caps_pads); i++)
+    if (self->caps_pads[i] != NULL)
+      awaited |= 1 << i;
+  return awaited;
+}
+
 static gboolean
 caps_arrived_on_main (gpointer user_data)
 {
-  negotiate (user_data);
+  OnAirWebrtcPeer *self = user_data;
+  gint awaited = caps_awaited (self);
+
+  if ((g_atomic_int_get (&self->caps_seen) & awaited) == awaited)
+    negotiate (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -57,10 +76,12 @@ static gboolean
 caps_wait_timed_out (gpointer user_data)
 {
   OnAirWebrtcPeer *self = user_data;
+  gboolean video_waiting = self->caps_pads[0] != NULL && !(g_atomic_int_get (&self->caps_seen) & 1);
 
   self->caps_timeout = 0;
-  g_debug ("Peer %s: no caps after %d ms, answering without (and without RTX)", self->id, CAPS_WAIT_MS);
-  if (self->webrtcbin != NULL)
+  g_debug ("Peer %s: no %s caps after %d ms, answering without%s", self->id,
+           video_waiting ? "video" : "sound", CAPS_WAIT_MS, video_waiting ? " (and without RTX)" : "");
+  if (video_waiting && self->webrtcbin != NULL)
     on_air_webrtcbin_disable_retransmission (self->webrtcbin);
   negotiate (self);
   return G_SOURCE_REMOVE;
@@ -69,31 +90,50 @@ caps_wait_timed_out (gpointer user_data)
 static GstPadProbeReturn
 caps_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
+  OnAirWebrtcPeer *self = user_data;
+
   if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) != GST_EVENT_CAPS)
     return GST_PAD_PROBE_OK;
-  _on_air_webrtc_peer_run_on_main (user_data, caps_arrived_on_main);
+  /* The pads are set before the probes and kept until they are removed. */
+  for (guint i = 0; i < G_N_ELEMENTS (self->caps_pads); i++)
+    if (self->caps_pads[i] == pad)
+      g_atomic_int_or (&self->caps_seen, 1 << i);
+  _on_air_webrtc_peer_run_on_main (self, caps_arrived_on_main);
   return GST_PAD_PROBE_OK;
 }
 
-/* webrtcbin writes the stream's SSRC into the answer from the caps on its
- * sink pad, and the RTX stream's pairing with it (a=ssrc-group:FID):
- * answered before the caps are there, the answer pairs the RTX SSRC with
- * SSRC 0, and Chromium then often drops the media. The caps come with
- * the next frame (at once when other viewers share the payloader; with
- * the first encoded frame otherwise). */
+/* webrtcbin writes each stream's SSRC into the answer from the caps on
+ * its sink pad: for the picture, with the RTX stream's pairing with it
+ * (a=ssrc-group:FID): answered before the caps are there, the answer
+ * pairs the RTX SSRC with SSRC 0, and Chromium then often drops the
+ * media; for the sound, with its msid: without it the browser puts the
+ * sound in a stream of its own instead of the picture's (no lip sync, and
+ * a page that shows the last stream it was given shows no picture). The
+ * caps come with the next frame (at once when other viewers share the
+ * payloader; with the first encoded frame otherwise). */
 void
 _on_air_webrtc_peer_negotiate_when_caps_arrive (OnAirWebrtcPeer *self)
 {
-  g_autoptr(GstPad) pad = gst_element_get_static_pad (self->webrtcbin, "sink_0");
+  static const char *const names[] = { "sink_0", "sink_1" };
 
-  if (pad == NULL || gst_pad_has_current_caps (pad))
+  G_STATIC_ASSERT (G_N_ELEMENTS (names) == G_N_ELEMENTS (self->caps_pads));
+  g_atomic_int_set (&self->caps_seen, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      GstPad *pad = gst_element_get_static_pad (self->webrtcbin, names[i]);
+
+      if (pad != NULL && !gst_pad_has_current_caps (pad))
+        self->caps_pads[i] = g_steal_pointer (&pad);
+      gst_clear_object (&pad);
+    }
+  if (caps_awaited (self) == 0)
     {
       negotiate (self);
       return;
     }
-  self->sink_pad = g_steal_pointer (&pad);
-  self->caps_probe = gst_pad_add_probe (self->sink_pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, caps_probe,
-                                        g_object_ref (self), g_object_unref);
+  for (guint i = 0; i < G_N_ELEMENTS (self->caps_pads); i++)
+    if (self->caps_pads[i] != NULL)
+      self->caps_probes[i] = gst_pad_add_probe (self->caps_pads[i], GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, caps_probe,
+                                                g_object_ref (self), g_object_unref);
   self->caps_timeout = _on_air_webrtc_peer_add_timeout (self, CAPS_WAIT_MS, caps_wait_timed_out);
 }
-

@@ -30,8 +30,9 @@ struct _OnAirWebrtcPeer
 
   GTask          *answer_task;   /* main context only */
   GstWebRTCSessionDescription *offer; /* until the caps are there */
-  GstPad         *sink_pad;
-  gulong          caps_probe;
+  GstPad         *caps_pads[2];  /* webrtcbin's sink pads still without caps: video, sound */
+  gulong          caps_probes[2];
+  gint            caps_seen;     /* atomic: bit i set once caps_pads[i] has had its caps event */
   guint           caps_timeout;
   gint            answer_ready;  /* atomic: local description is set */
   guint           gather_timeout;

@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 
 import { LossyLink, NetnsUnavailable } from './netns.mjs';
 import * as viewer from './webrtc-stats.mjs';
+import { CHROMIUM_ARGS } from './chromium-args.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ONAIR_BIN = path.resolve(process.env.ONAIR_BIN || path.join(here, '../../build/src/onair'));
@@ -82,9 +83,7 @@ before(async () => {
     return;
   browser = await chromium.launch({
     executablePath: link.wrapper(link.phoneNs, CHROMIUM),
-    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-           '--disable-background-networking', '--disable-component-update', '--disable-sync',
-           '--autoplay-policy=no-user-gesture-required'],
+    args: [...CHROMIUM_ARGS],
   });
 });
 
