@@ -89,7 +89,8 @@ async function stop (proc) {
 /* N viewers joining at once, from the phone's namespace: resolves to
  * onair-bench-whep's "connected" line (how many got video, how fast). */
 function burst (link, args, url) {
-  const proc = link.spawn(link.phoneNs, [args['whep-client'], url, String(args.burst), '1', '--warmup', '0', '--at-once'],
+  const proc = link.spawn(link.phoneNs, [args['whep-client'], url, String(args.burst), '1', '--warmup', '0', '--at-once',
+                                           '--bind', link.phoneAddr],
                           { stdio: ['ignore', 'pipe', 'ignore'] });
   return new Promise((resolve) => {
     let connected = null;

@@ -1,7 +1,7 @@
 /* onair-bench-whep: N WebRTC (WHEP) viewers in one process, for the benchmark
  *
  *   onair-bench-whep URL N SECONDS [--warmup S] [--hold] [--connect-timeout S] [--full] [--classify]
- *                    [--at-once]
+ *                    [--at-once] [--bind ADDR]
  *
  * Each viewer is its own recvonly webrtcbin: ICE, DTLS and RTCP as a
  * browser does them. Frames are counted by the RTP marker bit, which SRTP
@@ -46,6 +46,9 @@
 #include "on-air-webrtc-peer.h"
 
 #define DELETE_TIMEOUT_S 5
+
+/* The one address the viewers' candidates are on (--bind). */
+static const char *local_address = "127.0.0.1";
 
 typedef struct
 {
@@ -270,9 +273,10 @@ viewer_init (Viewer *v, gboolean full, gboolean classify)
     }
   gst_util_set_object_arg (G_OBJECT (v->webrtcbin), "bundle-policy", "max-bundle");
   on_air_webrtcbin_disable_upnp (v->webrtcbin);
-  /* The servers it talks to listen on loopback: no traffic to other
-   * addresses (libnice leaves loopback out unless told). */
-  on_air_webrtcbin_restrict_to_address (v->webrtcbin, "127.0.0.1");
+  /* Candidates on one address only: loopback (libnice leaves it out
+   * unless told), or --bind's in a network namespace; no traffic to other
+   * addresses. */
+  on_air_webrtcbin_restrict_to_address (v->webrtcbin, local_address);
   gst_bin_add (GST_BIN (v->pipeline), v->webrtcbin);
   g_signal_connect (v->webrtcbin, "pad-added", G_CALLBACK (on_pad_added), v);
 
@@ -512,6 +516,7 @@ main (int argc, char *argv[])
   double warmup = 3, connect_timeout = 15, seconds, span, cpu0;
   double packets = 0, bytes = 0;
   gboolean hold = FALSE, full = FALSE, classify = FALSE, at_once = FALSE, server_answers = TRUE;
+  g_autofree char *bind = NULL;
   g_autoptr(SoupSession) delete_session = NULL;
   GOptionEntry entries[] = {
     { "warmup", 0, 0, G_OPTION_ARG_DOUBLE, &warmup, "Seconds between the last first frame and the window", "S" },
@@ -520,6 +525,7 @@ main (int argc, char *argv[])
     { "full", 0, 0, G_OPTION_ARG_NONE, &full, "Media through all of webrtcbin (SRTP, jitter buffer), counted at its output", NULL },
     { "classify", 0, 0, G_OPTION_ARG_NONE, &classify, "Decode every picture and report it: camera or slate", NULL },
     { "at-once", 0, 0, G_OPTION_ARG_NONE, &at_once, "Make every offer first, then POST them all together", NULL },
+    { "bind", 0, 0, G_OPTION_ARG_STRING, &bind, "The viewers' own address (default 127.0.0.1)", "ADDR" },
     { NULL }
   };
   gint64 started, deadline, slowest = 0, slowest_real = 0, t0, t1;
@@ -530,11 +536,13 @@ main (int argc, char *argv[])
   if (!g_option_context_parse (context, &argc, &argv, &error) || argc != 4)
     {
       g_printerr ("usage: onair-bench-whep URL N SECONDS [--warmup S] [--hold] [--connect-timeout S] [--full] "
-                  "[--classify] [--at-once]%s%s\n",
+                  "[--classify] [--at-once] [--bind ADDR]%s%s\n",
                   error ? ": " : "", error ? error->message : "");
       return 2;
     }
   gst_init (NULL, NULL);
+  if (bind != NULL)
+    local_address = bind;
 
   base = g_uri_parse (argv[1], G_URI_FLAGS_NONE, &error);
   n = (guint) g_ascii_strtoull (argv[2], NULL, 10);
