@@ -29,7 +29,14 @@ static const char * const fmt_names[ON_AIR_N_FMT] = {
   [ON_AIR_FMT_JPEG] = "jpeg",
   [ON_AIR_FMT_H264] = "h264",
   [ON_AIR_FMT_VP8] = "vp8",
+  [ON_AIR_FMT_H264_LOW] = "h264-low",
 };
+
+/* The shared H.264 encode, and the lower rung for viewers whose link
+ * cannot carry it (kbit/s): a phone at the edge of the Wi-Fi's range
+ * gets a softer picture at the full frame rate instead of a stalled one. */
+#define H264_BITRATE 2500
+#define H264_LOW_BITRATE 600
 
 const char *
 on_air_fmt_name (OnAirFmt fmt)
@@ -79,7 +86,7 @@ add_jpeg_encoder (OnAirBroadcast *self, OnAirBranch *branch, GError **error)
 }
 
 static GstElement *
-make_h264_encoder (GError **error)
+make_h264_encoder (guint bitrate, GError **error)
 {
   GstElement *enc;
 
@@ -88,14 +95,14 @@ make_h264_encoder (GError **error)
       gst_util_set_object_arg (G_OBJECT (enc), "tune", "zerolatency");
       gst_util_set_object_arg (G_OBJECT (enc), "speed-preset", "ultrafast");
       g_object_set (enc,
-                    "bitrate", 2500,
+                    "bitrate", bitrate,
                     "key-int-max", 2 * ON_AIR_SOURCE_FPS,
                     "byte-stream", TRUE,
                     NULL);
     }
   else if ((enc = gst_element_factory_make ("openh264enc", NULL)) != NULL)
     {
-      g_object_set (enc, "bitrate", 2500000, "gop-size", 2 * ON_AIR_SOURCE_FPS, NULL);
+      g_object_set (enc, "bitrate", bitrate * 1000, "gop-size", 2 * ON_AIR_SOURCE_FPS, NULL);
     }
   else
     {
@@ -107,9 +114,9 @@ make_h264_encoder (GError **error)
 }
 
 static gboolean
-add_h264_encoder (OnAirBroadcast *self, OnAirBranch *branch, GError **error)
+add_h264_encoder (OnAirBroadcast *self, OnAirBranch *branch, guint bitrate, GError **error)
 {
-  GstElement *enc = make_h264_encoder (error);
+  GstElement *enc = make_h264_encoder (bitrate, error);
   GstElement *parse;
 
   if (enc == NULL)
@@ -174,8 +181,9 @@ build_producer (OnAirBroadcast *self, OnAirFmt fmt)
     {
     case ON_AIR_FMT_RAW:  made = add_decoder (self, branch, &error); break;
     case ON_AIR_FMT_JPEG: made = add_jpeg_encoder (self, branch, &error); break;
-    case ON_AIR_FMT_H264: made = add_h264_encoder (self, branch, &error); break;
+    case ON_AIR_FMT_H264: made = add_h264_encoder (self, branch, H264_BITRATE, &error); break;
     case ON_AIR_FMT_VP8:  made = add_vp8_encoder (self, branch, &error); break;
+    case ON_AIR_FMT_H264_LOW: made = add_h264_encoder (self, branch, H264_LOW_BITRATE, &error); break;
     case ON_AIR_N_FMT:
     default:
       g_assert_not_reached ();
@@ -314,7 +322,7 @@ on_air_broadcast_request_keyframe (OnAirBroadcast *self)
 {
   g_return_if_fail (ON_AIR_IS_BROADCAST (self));
 
-  for (OnAirFmt fmt = ON_AIR_FMT_H264; fmt <= ON_AIR_FMT_VP8; fmt++)
+  for (OnAirFmt fmt = ON_AIR_FMT_H264; fmt < ON_AIR_N_FMT; fmt++)
     {
       OnAirBranch *producer = self->stages[fmt].producer;
 
