@@ -11,6 +11,7 @@
 #include <json-glib/json-glib.h>
 
 #include "on-air-broadcast.h"
+#include "fixtures/rtsp-fixture.h"
 #include "test-util.h"
 #include "whep-client.h"
 
@@ -105,14 +106,19 @@ test_weak_links_share_lower_rung (void)
   g_assert_cmpuint (on_air_broadcast_count_encoders (ts->broadcast), ==, 2);
   rung = status_rung (ts, loc_good);
   g_assert_cmpstr (rung, ==, "high");
-  g_assert_true (test_whep_wait_frames (good, 30, 5000));
 
   /* The moved viewers' streams run on (same SSRC, sequence continued):
-   * with the loss gone they decode the lower rung, at the same size. */
+   * with the loss gone they decode the lower rung, at the same size; the
+   * other viewer's picture goes on. (Decoded frames: without the loss, as
+   * openh264dec shows nothing of a damaged picture.) */
   whep_viewer_set_loss (weak1, 0);
   whep_viewer_set_loss (weak2, 0);
+  whep_viewer_set_loss (good, 0);
+  g_assert_true (test_whep_wait_frames (good, 30, 10000));
   g_assert_true (test_whep_wait_frames (weak1, 30, 10000));
   g_assert_true (test_whep_wait_frames (weak2, 30, 10000));
+  g_assert_cmpuint (whep_viewer_get_discontinuities (weak1), ==, 0);
+  g_assert_cmpuint (whep_viewer_get_discontinuities (weak2), ==, 0);
   g_assert_true (whep_viewer_get_size (weak1, &w, &h));
   g_assert_cmpint (w, ==, 1280);
   g_assert_cmpint (h, ==, 720);
@@ -133,6 +139,54 @@ test_weak_links_share_lower_rung (void)
   test_server_free (ts);
 }
 
+/* A camera whose H.264 is passed through: the lower rung is a decoder and
+ * an encoder, there only while a viewer needs it. */
+static void
+test_passthrough_lower_rung (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RtspFixture) camera = rtsp_fixture_new (NULL, NULL, &error);
+  g_autofree char *camera_url = NULL;
+  g_autoptr(WhepViewer) weak = whep_viewer_new ("H264", TRUE);
+  g_autoptr(WhepViewer) good = whep_viewer_new ("H264", TRUE);
+  g_autofree char *loc_weak = NULL;
+  g_autofree char *loc_good = NULL;
+  g_autofree char *rung = NULL;
+  GstElement *pipeline;
+  TestServer *ts;
+
+  g_assert_no_error (error);
+  camera_url = rtsp_fixture_get_url (camera, FALSE);
+  ts = test_server_new (camera_url, TEST_TOKEN, 10);
+  g_assert_true (test_server_wait_live (ts, 15000));
+  pipeline = on_air_broadcast_get_pipeline (ts->broadcast);
+
+  loc_weak = test_whep_connect (ts, weak);
+  loc_good = test_whep_connect (ts, good);
+  g_assert_true (test_whep_wait_frames (weak, 10, 15000));
+  g_assert_true (test_whep_wait_frames (good, 10, 15000));
+  g_assert_cmpuint (on_air_broadcast_count_encoders (ts->broadcast), ==, 0);
+
+  whep_viewer_set_loss (weak, 30);
+  whep_viewer_set_loss (good, 0);
+  g_assert_true (wait_rung (ts, loc_weak, "low", 20000));
+  g_assert_cmpuint (on_air_broadcast_count_encoders (ts->broadcast), ==, 1);
+  g_assert_cmpuint (test_count_factory (pipeline, "avdec_h264") + test_count_factory (pipeline, "openh264dec"), ==, 1);
+  rung = status_rung (ts, loc_good);
+  g_assert_cmpstr (rung, ==, "high");
+  whep_viewer_set_loss (weak, 0);
+  g_assert_true (test_whep_wait_frames (weak, 30, 10000));
+  g_assert_true (test_whep_wait_frames (good, 30, 5000));
+  g_assert_cmpuint (whep_viewer_get_discontinuities (weak), ==, 0);
+
+  hang_up (ts, loc_weak);
+  g_assert_cmpuint (on_air_broadcast_count_encoders (ts->broadcast), ==, 0);
+  g_assert_cmpuint (test_count_factory (pipeline, "avdec_h264") + test_count_factory (pipeline, "openh264dec"), ==, 0);
+  g_assert_true (test_whep_wait_frames (good, 30, 5000));
+
+  test_server_free (ts);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -140,5 +194,6 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/rung/weak-links-share-lower-rung", test_weak_links_share_lower_rung);
+  g_test_add_func ("/rung/passthrough-lower-rung", test_passthrough_lower_rung);
   return g_test_run ();
 }

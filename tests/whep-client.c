@@ -43,6 +43,12 @@ struct _WhepViewer
    * link would. */
   gint        loss_permille; /* atomic */
   gboolean    losing;
+  /* The video packets that came through, under lock: a jump in their
+   * sequence numbers (more than a loss could make) or a new SSRC. */
+  gboolean    seq_seen;
+  guint16     last_seq;
+  guint32     last_ssrc;
+  guint       discontinuities;
 };
 
 /* H.264 RTP (RFC 6184): whether @p starts a NAL unit (a FU-A fragment
@@ -253,14 +259,39 @@ lose_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
   WhepViewer *viewer = user_data;
   gint permille = g_atomic_int_get (&viewer->loss_permille);
-  guint8 head[2];
+  guint8 head[12];
 
-  if (permille == 0 || !(GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER))
-    return GST_PAD_PROBE_OK;
-  if (gst_buffer_extract (GST_PAD_PROBE_INFO_BUFFER (info), 0, head, 2) != 2 ||
+  if (!(GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER) ||
+      gst_buffer_extract (GST_PAD_PROBE_INFO_BUFFER (info), 0, head, 12) != 12 ||
       (head[0] & 0xc0) != 0x80 || (head[1] >= 192 && head[1] <= 223))
     return GST_PAD_PROBE_OK;
-  return g_random_int_range (0, 1000) < permille ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
+  if (permille > 0 && g_random_int_range (0, 1000) < permille)
+    return GST_PAD_PROBE_DROP;
+  if ((head[1] & 0x7f) == 96)
+    {
+      guint16 seq = (guint16) ((head[2] << 8) | head[3]);
+      guint32 ssrc = GST_READ_UINT32_BE (head + 8);
+
+      g_mutex_lock (&viewer->lock);
+      if (viewer->seq_seen && (ssrc != viewer->last_ssrc || (guint16) (seq - viewer->last_seq) > 1000))
+        viewer->discontinuities++;
+      viewer->seq_seen = TRUE;
+      viewer->last_seq = seq;
+      viewer->last_ssrc = ssrc;
+      g_mutex_unlock (&viewer->lock);
+    }
+  return GST_PAD_PROBE_OK;
+}
+
+guint
+whep_viewer_get_discontinuities (WhepViewer *viewer)
+{
+  guint n;
+
+  g_mutex_lock (&viewer->lock);
+  n = viewer->discontinuities;
+  g_mutex_unlock (&viewer->lock);
+  return n;
 }
 
 void
