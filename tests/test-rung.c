@@ -108,7 +108,7 @@ test_weak_links_share_lower_rung (void)
   g_assert_cmpstr (rung, ==, "high");
 
   /* The moved viewers' streams run on (same SSRC, sequence continued):
-   * with the loss gone they decode the lower rung, at the same size; the
+   * with the loss gone they decode the lower rung, at 640×360; the
    * other viewer's picture goes on. (Decoded frames: without the loss, as
    * openh264dec shows nothing of a damaged picture.) */
   whep_viewer_set_loss (weak1, 0);
@@ -120,8 +120,8 @@ test_weak_links_share_lower_rung (void)
   g_assert_cmpuint (whep_viewer_get_discontinuities (weak1), ==, 0);
   g_assert_cmpuint (whep_viewer_get_discontinuities (weak2), ==, 0);
   g_assert_true (whep_viewer_get_size (weak1, &w, &h));
-  g_assert_cmpint (w, ==, 1280);
-  g_assert_cmpint (h, ==, 720);
+  g_assert_cmpint (w, ==, 640);
+  g_assert_cmpint (h, ==, 360);
   g_clear_pointer (&rung, g_free);
   rung = status_rung (ts, loc1);
   g_assert_cmpstr (rung, ==, "low"); /* a clean spell of 20 s before trying higher */
