@@ -126,10 +126,18 @@ test_weak_links_share_lower_rung (void)
   rung = status_rung (ts, loc1);
   g_assert_cmpstr (rung, ==, "low"); /* a clean spell of 20 s before trying higher */
 
-  /* Nobody needs the lower rung any more: its encoder stops. */
-  hang_up (ts, loc1);
-  g_assert_cmpuint (on_air_broadcast_count_encoders (ts->broadcast), ==, 2);
+  /* One leaves; the lower rung stays for the other. */
   hang_up (ts, loc2);
+  g_assert_cmpuint (on_air_broadcast_count_encoders (ts->broadcast), ==, 2);
+
+  /* After 20 s without loss the other goes back up, and nobody needs the
+   * lower rung any more: its encoder stops. */
+  g_assert_true (wait_rung (ts, loc1, "high", 40000));
+  g_assert_true (test_whep_wait_frames (weak1, 30, 10000));
+  g_assert_true (whep_viewer_get_size (weak1, &w, &h));
+  g_assert_cmpint (w, ==, 1280);
+  g_assert_cmpint (h, ==, 720);
+  g_assert_cmpuint (whep_viewer_get_discontinuities (weak1), ==, 0);
   g_assert_cmpuint (on_air_broadcast_count_encoders (ts->broadcast), ==, 1);
   g_assert_true (test_whep_wait_frames (good, 30, 5000));
   g_clear_pointer (&rung, g_free);

@@ -28,7 +28,7 @@
 #define CLEAN_LOSS 0.03
 /* Round trip above the lowest seen (a queue filling on the way). */
 #define CONGESTED_RTT_GROWTH_MS 250
-#define CLEAN_RTT_GROWTH_MS 100
+#define CLEAN_RTT_GROWTH_MS 150
 #define DOWN_AFTER_US (3 * G_USEC_PER_SEC)
 #define UP_AFTER_US (20 * G_USEC_PER_SEC)
 #define UP_AFTER_MAX_US (160 * G_USEC_PER_SEC)
@@ -111,8 +111,14 @@ judge (OnAirWebrtcPeer *self, const OnAirLinkReport *report)
   congested = loss >= CONGESTED_LOSS || growth >= CONGESTED_RTT_GROWTH_MS;
   clean = loss < CLEAN_LOSS && growth < CLEAN_RTT_GROWTH_MS;
 
+  /* A report between clean and congested neither starts nor ends a
+   * clean spell: one slow round trip on a busy machine is not a reason
+   * to wait 20 s more. */
   self->link.bad_since = congested ? (self->link.bad_since ? self->link.bad_since : now) : 0;
-  self->link.clean_since = clean ? (self->link.clean_since ? self->link.clean_since : now) : 0;
+  if (congested)
+    self->link.clean_since = 0;
+  else if (clean && self->link.clean_since == 0)
+    self->link.clean_since = now;
 
   if (self->link.rung == ON_AIR_RUNG_HIGH && self->link.bad_since != 0 &&
       now - self->link.bad_since >= DOWN_AFTER_US)
