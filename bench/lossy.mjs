@@ -126,10 +126,11 @@ async function measure (browser, url, link, loss, seconds, args) {
       d.burst = await joins;
     d.udpDropped = link.dropped() - dropped0;
     // RTP packets the server's per-viewer queue shed (since the viewer came)
-    d.serverShed = await page.evaluate(async () => {
-      const status = await (await fetch('/api/status')).json();
-      return status.viewers.filter((v) => v.kind !== 'mjpeg').reduce((n, v) => n + (v.frames_dropped || 0), 0);
-    });
+    const status = await page.evaluate(async () => (await fetch('/api/status')).json());
+    const webrtc = status.viewers.filter((v) => v.kind !== 'mjpeg');
+    d.serverShed = webrtc.reduce((n, v) => n + (v.frames_dropped || 0), 0);
+    // the rung the viewer ended on (ordinary loss must not move it down)
+    d.rung = webrtc.map((v) => v.rung || '-').join(',');
     await viewer.closeViewer(page);
     return { loss, rtx, ...d };
   } finally {
@@ -139,16 +140,16 @@ async function measure (browser, url, link, loss, seconds, args) {
 }
 
 function table (rows) {
-  const lines = ['| source | loss each way | fps shown | frozen (s) | freezes | NACKs | PLIs | retransmitted received | packets lost | dropped by iptables | shed by the server | RTX in answer |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |'];
+  const lines = ['| source | loss each way | fps shown | frozen (s) | freezes | NACKs | PLIs | retransmitted received | packets lost | dropped by iptables | shed by the server | RTX in answer | rung |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |'];
   for (const r of rows) {
     if (r.error) {
-      lines.push(`| ${r.source} | ${r.loss} % | ${r.error} | | | | | | | | | |`);
+      lines.push(`| ${r.source} | ${r.loss} % | ${r.error} | | | | | | | | | | |`);
       continue;
     }
     lines.push(`| ${r.source} | ${r.loss} % | ${r.fps.toFixed(1)} | ${r.totalFreezesDuration.toFixed(2)} | ${r.freezeCount} | ` +
                `${r.nackCount} | ${r.pliCount} | ${r.retransmittedPacketsReceived} | ${r.packetsLost} | ${r.udpDropped} | ` +
-               `${r.serverShed} | ${r.rtx ? 'yes' : 'no'} |`);
+               `${r.serverShed} | ${r.rtx ? 'yes' : 'no'} | ${r.rung} |`);
   }
   return lines.join('\n');
 }
