@@ -164,12 +164,24 @@ async function watch (browser, url, seconds) {
   const session = await page.evaluate(() => window.__onairViewer.session);
   if (!await viewer.waitFirstFrame(page, 15000))
     return { page, error: 'no frame within 15 s' };
-
+  const id = session.split('/').pop();
+  // When /api/status first lists the viewer on the lower rung (s after its first frame).
+  const firstFrame = performance.now();
+  let movedAfter = null;
+  const poll = setInterval(async () => {
+    if (movedAfter !== null || page.isClosed())
+      return;
+    const status = await page.evaluate(async () => (await fetch('/api/status')).json()).catch(() => null);
+    const v = status && status.viewers.find((x) => x.id === id);
+    if (v && v.rung === 'low' && movedAfter === null)
+      movedAfter = (performance.now() - firstFrame) / 1000;
+  }, 250);
   await sleep(2000);
   const before = await viewer.readInbound(page);
   await sleep(seconds * 1000);
   const after = await viewer.readInbound(page);
-  return { page, rtx: /a=rtpmap:\d+ rtx\//.test(answer), id: session.split('/').pop(), ...viewer.delta(before, after) };
+  clearInterval(poll);
+  return { page, rtx: /a=rtpmap:\d+ rtx\//.test(answer), id, movedAfter, ...viewer.delta(before, after) };
 }
 
 async function measure (browsers, phones, urls, seconds, link) {
@@ -193,15 +205,16 @@ async function measure (browsers, phones, urls, seconds, link) {
 }
 
 function table (rows) {
-  const lines = ['| source | phone | fps shown | frozen (s) | freezes | packets lost | NACKs | PLIs | rung at the end | encoders | load |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |'];
+  const lines = ['| source | phone | fps shown | frozen (s) | freezes | packets lost | NACKs | PLIs | rung at the end | moved down after (s) | encoders | load |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |'];
   for (const r of rows) {
     if (r.error) {
-      lines.push(`| ${r.source} | ${r.phone} | ${r.error} | | | | | | | | |`);
+      lines.push(`| ${r.source} | ${r.phone} | ${r.error} | | | | | | | | | |`);
       continue;
     }
     lines.push(`| ${r.source} | ${r.phone} | ${r.fps.toFixed(1)} | ${r.totalFreezesDuration.toFixed(2)} | ${r.freezeCount} | ` +
-               `${r.packetsLost} | ${r.nackCount} | ${r.pliCount} | ${r.rung} | ${r.encoders} | ${r.load.toFixed(1)} |`);
+               `${r.packetsLost} | ${r.nackCount} | ${r.pliCount} | ${r.rung} | ` +
+               `${r.movedAfter === null ? '–' : r.movedAfter.toFixed(1)} | ${r.encoders} | ${r.load.toFixed(1)} |`);
   }
   return lines.join('\n');
 }

@@ -3,7 +3,7 @@
  * One viewer's link, as its receiver reports it (RTCP receiver reports on
  * the video stream: packets lost, round-trip time), and the rung its
  * video comes from. A link that loses a tenth of the packets, or whose
- * round trip grows by a quarter of a second, for a few seconds, cannot
+ * round trip grows by a quarter of a second, for two seconds, cannot
  * carry the shared encode: the viewer moves down a rung, and the viewers
  * whose links can keep theirs. After a long clean spell it tries the top
  * rung again, waiting longer each time that did not hold. Ordinary Wi-Fi
@@ -11,8 +11,8 @@
  *
  * webrtcbin 1.22 offers no bandwidth estimate of its own (no REMB or
  * transport-cc feedback reaches the application), so the reports are
- * read from its RTP session's sender statistics, once a second on the
- * main context.
+ * read from its RTP session's statistics, twice a second on the main
+ * context (a browser reports about once a second).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -22,14 +22,14 @@
 
 #include "on-air-webrtc-peer-private.h"
 
-#define LINK_CHECK_MS 1000
+#define LINK_CHECK_MS 500
 /* Loss over the reports of the last check, before retransmission. */
 #define CONGESTED_LOSS 0.10
 #define CLEAN_LOSS 0.03
 /* Round trip above the lowest seen (a queue filling on the way). */
 #define CONGESTED_RTT_GROWTH_MS 250
 #define CLEAN_RTT_GROWTH_MS 150
-#define DOWN_AFTER_US (3 * G_USEC_PER_SEC)
+#define DOWN_AFTER_US (2 * G_USEC_PER_SEC)
 #define UP_AFTER_US (20 * G_USEC_PER_SEC)
 #define UP_AFTER_MAX_US (160 * G_USEC_PER_SEC)
 /* Back down this soon after going up: the top rung did not hold. */
@@ -66,7 +66,8 @@ read_report (OnAirWebrtcPeer *self, OnAirLinkReport *report)
           !gst_structure_get_boolean (stats, "have-rb", &have_rb) || !have_rb ||
           !gst_structure_get_uint (stats, "rb-ssrc", &about) || about != ssrc)
         continue;
-      found = gst_structure_get_uint (stats, "rb-exthighestseq", &report->highest) &&
+      found = gst_structure_get_uint (stats, "rb-fractionlost", &report->fraction) &&
+              gst_structure_get_uint (stats, "rb-exthighestseq", &report->highest) &&
               gst_structure_get_int (stats, "rb-packetslost", &report->lost) &&
               gst_structure_get_uint (stats, "rb-round-trip", &rtt);
       /* In 1/65536 s (RFC 3550's compact NTP). */
@@ -101,9 +102,15 @@ judge (OnAirWebrtcPeer *self, const OnAirLinkReport *report)
   gint64 now = g_get_monotonic_time ();
   gint64 expected = (gint64) report->highest - self->link.last.highest;
   gint64 lost = (gint64) report->lost - self->link.last.lost;
-  double loss = expected > 0 ? CLAMP ((double) lost / expected, 0.0, 1.0) : 0.0;
-  double growth;
+  double loss, growth;
   gboolean congested, clean;
+
+  /* Since the report before, or as the first one says of its interval
+   * (in 1/256). */
+  if (self->link.have_last)
+    loss = expected > 0 ? CLAMP ((double) lost / expected, 0.0, 1.0) : 0.0;
+  else
+    loss = report->fraction / 256.0;
 
   if (report->rtt_ms > 0 && (self->link.min_rtt_ms == 0 || report->rtt_ms < self->link.min_rtt_ms))
     self->link.min_rtt_ms = report->rtt_ms;
@@ -142,8 +149,7 @@ check_link (gpointer user_data)
     }
   if (read_report (self, &report) && report.highest != self->link.last.highest)
     {
-      if (self->link.have_last)
-        judge (self, &report);
+      judge (self, &report);
       self->link.last = report;
       self->link.have_last = TRUE;
     }

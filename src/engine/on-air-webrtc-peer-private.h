@@ -16,6 +16,7 @@ G_BEGIN_DECLS
 /* The newest receiver report about the video stream. */
 typedef struct
 {
+  guint  fraction; /* lost since the report before, in 1/256 */
   guint  highest;  /* extended highest sequence number received */
   gint   lost;     /* cumulative */
   double rtt_ms;
