@@ -92,7 +92,9 @@ move (OnAirWebrtcPeer *self, OnAirRung rung, double loss, double rtt_ms)
   self->link.rung = rung;
   self->link.bad_since = 0;
   self->link.clean_since = 0;
-  on_air_broadcast_move_webrtc (self->broadcast, self->tap, rung);
+  /* No encoder for it (the broadcast says why in its log): stays. */
+  if (!on_air_broadcast_move_webrtc (self->broadcast, self->tap, rung))
+    self->link.rung = on_air_rtp_tap_get_rung (self->tap);
 }
 
 /* A new report: loss since the previous one, and the round trip. */
