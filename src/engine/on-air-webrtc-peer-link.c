@@ -9,9 +9,11 @@
  * rung again, waiting longer each time that did not hold. Ordinary Wi-Fi
  * loss (a few packets in a hundred, resent on NACK) moves nobody.
  *
- * webrtcbin 1.22 offers no bandwidth estimate of its own (no REMB or
- * transport-cc feedback reaches the application), so the reports are
- * read from its RTP session's statistics, twice a second on the main
+ * webrtcbin 1.22 makes no bandwidth estimate of its own: it answers
+ * without goog-remb, and transport-cc would need its header extension in
+ * every payloader's caps and the answer, for a finer answer than this one
+ * needs (the link carries the shared encode or it does not). The reports
+ * are read from its RTP session's statistics, twice a second on the main
  * context (a browser reports about once a second).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
