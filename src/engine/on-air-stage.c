@@ -1,6 +1,7 @@
 /* on-air-stage.c
  *
- * The format stages: one tee per format (raw video, JPEG, H.264, VP8).
+ * The format stages: one tee per format (raw video, JPEG, H.264, VP8,
+ * and the lower rung's H.264 for viewers on weak links).
  * The source feeds the tee of its own ("native") format; each other tee is
  * fed by a producer branch, a decoder or an encoder, that exists only
  * while the tee has users. So an MJPEG camera feeds MJPEG viewers
