@@ -3,9 +3,9 @@
  * One viewer's link, as its receiver reports it (RTCP receiver reports on
  * the video stream: packets lost, round-trip time), and the rung its
  * video comes from. A link that loses a tenth of the packets, or whose
- * round trip grows by a quarter of a second, for two seconds, cannot
- * carry the shared encode: the viewer moves down a rung, and the viewers
- * whose links can keep theirs. After a long clean spell it tries the top
+ * round trip grows by a quarter of a second, for two seconds (three
+ * reports or more), cannot carry the shared encode: the viewer moves down
+ * a rung, and the viewers whose links can keep theirs. After a long clean spell it tries the top
  * rung again, waiting longer each time that did not hold. Ordinary Wi-Fi
  * loss (a few packets in a hundred, resent on NACK) moves nobody.
  *
@@ -32,6 +32,7 @@
 #define CONGESTED_RTT_GROWTH_MS 250
 #define CLEAN_RTT_GROWTH_MS 150
 #define DOWN_AFTER_US (2 * G_USEC_PER_SEC)
+#define DOWN_AFTER_REPORTS 3
 #define UP_AFTER_US (20 * G_USEC_PER_SEC)
 #define UP_AFTER_MAX_US (160 * G_USEC_PER_SEC)
 /* Back down this soon after going up: the top rung did not hold. */
@@ -68,8 +69,7 @@ read_report (OnAirWebrtcPeer *self, OnAirLinkReport *report)
           !gst_structure_get_boolean (stats, "have-rb", &have_rb) || !have_rb ||
           !gst_structure_get_uint (stats, "rb-ssrc", &about) || about != ssrc)
         continue;
-      found = gst_structure_get_uint (stats, "rb-fractionlost", &report->fraction) &&
-              gst_structure_get_uint (stats, "rb-exthighestseq", &report->highest) &&
+      found = gst_structure_get_uint (stats, "rb-exthighestseq", &report->highest) &&
               gst_structure_get_int (stats, "rb-packetslost", &report->lost) &&
               gst_structure_get_uint (stats, "rb-round-trip", &rtt);
       /* In 1/65536 s (RFC 3550's compact NTP). */
@@ -106,33 +106,35 @@ judge (OnAirWebrtcPeer *self, const OnAirLinkReport *report)
   gint64 now = g_get_monotonic_time ();
   gint64 expected = (gint64) report->highest - self->link.last.highest;
   gint64 lost = (gint64) report->lost - self->link.last.lost;
-  double loss, growth;
+  guint64 shed = on_air_rtp_tap_get_frames_dropped (self->tap);
+  double loss = expected > 0 ? CLAMP ((double) lost / expected, 0.0, 1.0) : 0.0;
+  double growth;
   gboolean congested, clean;
-
-  /* Since the report before, or as the first one says of its interval
-   * (in 1/256). */
-  if (self->link.have_last)
-    loss = expected > 0 ? CLAMP ((double) lost / expected, 0.0, 1.0) : 0.0;
-  else
-    loss = report->fraction / 256.0;
 
   if (report->rtt_ms > 0 && (self->link.min_rtt_ms == 0 || report->rtt_ms < self->link.min_rtt_ms))
     self->link.min_rtt_ms = report->rtt_ms;
   growth = report->rtt_ms - self->link.min_rtt_ms;
   congested = loss >= CONGESTED_LOSS || growth >= CONGESTED_RTT_GROWTH_MS;
   clean = loss < CLEAN_LOSS && growth < CLEAN_RTT_GROWTH_MS;
+  /* Packets this machine shed itself (the viewer's queue, when the
+   * machine is too busy to send) say nothing of the link, and a lower
+   * rung, one encoder more, would not help there. */
+  if (shed != self->link.last_shed)
+    congested = clean = FALSE;
+  self->link.last_shed = shed;
 
   /* A report between clean and congested neither starts nor ends a
    * clean spell: one slow round trip on a busy machine is not a reason
    * to wait 20 s more. */
   self->link.bad_since = congested ? (self->link.bad_since ? self->link.bad_since : now) : 0;
+  self->link.bad_reports = congested ? self->link.bad_reports + 1 : 0;
   if (congested)
     self->link.clean_since = 0;
   else if (clean && self->link.clean_since == 0)
     self->link.clean_since = now;
 
   if (self->link.rung == ON_AIR_RUNG_HIGH && self->link.bad_since != 0 &&
-      now - self->link.bad_since >= DOWN_AFTER_US)
+      now - self->link.bad_since >= DOWN_AFTER_US && self->link.bad_reports >= DOWN_AFTER_REPORTS)
     move (self, ON_AIR_RUNG_LOW, loss, report->rtt_ms);
   else if (self->link.rung == ON_AIR_RUNG_LOW && self->link.clean_since != 0 &&
            now - self->link.clean_since >= self->link.up_after)
@@ -153,7 +155,10 @@ check_link (gpointer user_data)
     }
   if (read_report (self, &report) && report.highest != self->link.last.highest)
     {
-      judge (self, &report);
+      /* The first report is the baseline: the loss before it includes
+       * the start of the stream. */
+      if (self->link.have_last)
+        judge (self, &report);
       self->link.last = report;
       self->link.have_last = TRUE;
     }

@@ -16,7 +16,6 @@ G_BEGIN_DECLS
 /* The newest receiver report about the video stream. */
 typedef struct
 {
-  guint  fraction; /* lost since the report before, in 1/256 */
   guint  highest;  /* extended highest sequence number received */
   gint   lost;     /* cumulative */
   double rtt_ms;
@@ -62,6 +61,8 @@ struct _OnAirWebrtcPeer
     gboolean        have_last;
     double          min_rtt_ms;
     gint64          bad_since;    /* monotonic µs; 0: not congested */
+    guint           bad_reports;  /* congested ones in a row */
+    guint64         last_shed;    /* the viewer's queue's drops so far */
     gint64          clean_since;
     gint64          up_at;        /* the last move up */
     gint64          up_after;     /* µs clean before trying the top rung */
