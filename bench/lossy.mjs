@@ -29,14 +29,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { LossyLink, NetnsUnavailable } from '../tests/e2e/netns.mjs';
 import * as viewer from '../tests/e2e/webrtc-stats.mjs';
 import { CHROMIUM_ARGS } from '../tests/e2e/chromium-args.mjs';
+import { FIXTURE_LAUNCH } from './camera-launch.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
-const FIXTURE_LAUNCH = process.env.RTSP_FIXTURE_LAUNCH ||
-  '( videotestsrc is-live=true pattern=smpte horizontal-speed=4 ' +
-  '! video/x-raw,width=1280,height=720,framerate=30/1,format=I420 ! identity name=stamp ' +
-  '! x264enc tune=zerolatency threads=1 speed-preset=ultrafast key-int-max=30 bitrate=2500 ' +
-  '! video/x-h264,profile=constrained-baseline ! rtph264pay name=pay0 pt=96 config-interval=-1 )';
 
 function parseArgs () {
   const args = { losses: '0,1,2,5', sources: 'test,rtsp', seconds: 20, runs: 1, chromium: '/usr/bin/chromium',
@@ -154,10 +150,11 @@ async function measure (browser, url, link, loss, seconds, args) {
     }
     d.udpDropped = link.dropped() - dropped0;
     // RTP packets the server's per-viewer queue shed (since the viewer came)
-    d.serverShed = await page.evaluate(async () => {
-      const status = await (await fetch('/api/status')).json();
-      return status.viewers.filter((v) => v.kind !== 'mjpeg').reduce((n, v) => n + (v.frames_dropped || 0), 0);
-    });
+    const status = await page.evaluate(async () => (await fetch('/api/status')).json());
+    const webrtc = status.viewers.filter((v) => v.kind !== 'mjpeg');
+    d.serverShed = webrtc.reduce((n, v) => n + (v.frames_dropped || 0), 0);
+    // the rung the viewer ended on (ordinary loss must not move it down)
+    d.rung = webrtc.map((v) => v.rung || '-').join(',');
     await viewer.closeViewer(page);
     return { loss, rtx, ...d };
   } finally {
@@ -167,16 +164,16 @@ async function measure (browser, url, link, loss, seconds, args) {
 }
 
 function table (rows) {
-  const lines = ['| source | loss each way | fps shown | frozen (s) | freezes | NACKs | PLIs | retransmitted received | packets lost | dropped by iptables | shed by the server | RTX in answer |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |'];
+  const lines = ['| source | loss each way | fps shown | frozen (s) | freezes | NACKs | PLIs | retransmitted received | packets lost | dropped by iptables | shed by the server | RTX in answer | rung |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |'];
   for (const r of rows) {
     if (r.error) {
-      lines.push(`| ${r.source} | ${r.loss} % | ${r.error} | | | | | | | | | |`);
+      lines.push(`| ${r.source} | ${r.loss} % | ${r.error} | | | | | | | | | | |`);
       continue;
     }
     lines.push(`| ${r.source} | ${r.loss} % | ${r.fps.toFixed(1)} | ${r.totalFreezesDuration.toFixed(2)} | ${r.freezeCount} | ` +
                `${r.nackCount} | ${r.pliCount} | ${r.retransmittedPacketsReceived} | ${r.packetsLost} | ${r.udpDropped} | ` +
-               `${r.serverShed} | ${r.rtx ? 'yes' : 'no'} |`);
+               `${r.serverShed} | ${r.rtx ? 'yes' : 'no'} | ${r.rung} |`);
   }
   return lines.join('\n');
 }

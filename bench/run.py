@@ -1147,6 +1147,31 @@ def run_firefox(args):
     return r.returncode
 
 
+def run_congested(args):
+    """--congested: a bandwidth-limited phone beside an unlimited one
+    (bench/congested.mjs); the table goes to OUT/congested.md."""
+    bench = Bench(args)
+    args.mjpeg_client = args.whep_client = args.camera_client = args.plain = args.floor = '/bin/true'
+    bench.resolve_programs()
+    status = bench.resolve_chromium()
+    if status != 'ok':
+        log('congested:', status)
+        return 1
+    os.makedirs(args.out, exist_ok=True)
+    argv = [shutil.which('node'), os.path.join(HERE, 'congested.mjs'), '--onair', args.onair,
+            '--fixture', args.fixture, '--chromium', args.chromium, '--rate', args.rate,
+            '--sources', ','.join(args.sources), '--seconds', str(args.window or 30), '--runs', str(args.runs or 1)]
+    log('congested:', ' '.join(argv))
+    r = subprocess.run(argv, stdout=subprocess.PIPE, text=True)
+    sys.stdout.write(r.stdout)
+    if r.returncode == 77:
+        return 0  # skipped, as it said
+    table = r.stdout[r.stdout.find('| source'):] if '| source' in r.stdout else ''
+    with open(os.path.join(args.out, 'congested.md'), 'w') as f:
+        f.write(table)
+    return r.returncode
+
+
 def main():
     p = argparse.ArgumentParser(description='On Air benchmark (see bench/README.md).')
     p.add_argument('--quick', action='store_true', help='1 and 5 viewers, 5-s windows (CI)')
@@ -1172,7 +1197,10 @@ def main():
     p.add_argument('--firefox', action='store_true',
                    help="only Firefox ESR's frame rate at 720p in VP8 (root: network namespaces), see bench/README.md")
     p.add_argument('--losses', default='0,1,2,5', help='--lossy: percent of UDP dropped each way')
-    p.add_argument('--runs', type=int, help='--lossy: runs of every loss; --firefox: runs (default 3)')
+    p.add_argument('--runs', type=int, help='--lossy, --congested: runs of every measurement (default 1); --firefox: runs (default 3)')
+    p.add_argument('--congested', action='store_true',
+                   help='only a bandwidth-limited phone beside an unlimited one (root), see bench/README.md')
+    p.add_argument('--rate', default='1mbit', help="--congested: the weak phone's link (tc tbf rate)")
     args = p.parse_args()
     args.sources = [s for s in args.sources.split(',') if s]
     if any(s not in ('test', 'rtsp') for s in args.sources):
@@ -1183,6 +1211,8 @@ def main():
         return run_lossy(args)
     if args.firefox:
         return run_firefox(args)
+    if args.congested:
+        return run_congested(args)
     try:
         return Bench(args).run()
     except BenchError as e:

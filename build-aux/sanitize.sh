@@ -10,7 +10,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build="$top/_build-asan"
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(engine server hostile headless webrtc rtsp camera webcam)
+[ ${#suites[@]} -gt 0 ] || suites=(engine server hostile headless webrtc rtsp camera webcam rung)
 
 if [ ! -d "$build" ]; then
   meson setup "$build" "$top" -Db_sanitize=address,undefined -Db_lundef=false >/dev/null || exit 1

@@ -1,6 +1,7 @@
 /* on-air-viewer-row.c
  *
- * One person watching: how they watch, from where, and since when.
+ * One person watching: how they watch, from where, since when, and
+ * whether a weak connection gets them the lower rung.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -44,6 +45,19 @@ kind_title (const char *kind)
 }
 
 static void
+update_subtitle (OnAirViewerRow *self)
+{
+  const char *address = on_air_viewer_get_remote_address (self->viewer);
+  g_autofree char *text = NULL;
+
+  if (g_strcmp0 (on_air_viewer_get_rung (self->viewer), "low") == 0)
+    /* Translators: %s is a viewer's network address; the viewer's
+     * connection cannot carry the full picture, so it gets a lighter one. */
+    text = g_strdup_printf (_("%s · lower quality for a weak connection"), address);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (self), text != NULL ? text : address);
+}
+
+static void
 on_air_viewer_row_constructed (GObject *object)
 {
   OnAirViewerRow *self = ON_AIR_VIEWER_ROW (object);
@@ -54,7 +68,8 @@ on_air_viewer_row_constructed (GObject *object)
   G_OBJECT_CLASS (on_air_viewer_row_parent_class)->constructed (object);
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self), kind_title (on_air_viewer_get_kind (self->viewer)));
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (self), on_air_viewer_get_remote_address (self->viewer));
+  update_subtitle (self);
+  g_signal_connect_object (self->viewer, "notify::rung", G_CALLBACK (update_subtitle), self, G_CONNECT_SWAPPED);
   /* Translators: %s is a time of day, when a viewer started watching. */
   since_text = g_strdup_printf (_("since %s"), time);
   gtk_label_set_text (self->since_label, since_text);

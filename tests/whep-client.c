@@ -39,6 +39,16 @@ struct _WhepViewer
   gboolean    corner_seen;
   /* With whep_viewer_want_audio(): the sound, decoded and measured. */
   WhepAudio  *audio;
+  /* whep_viewer_set_loss(): RTP packets dropped per thousand, as a weak
+   * link would. */
+  gint        loss_permille; /* atomic */
+  gboolean    losing;
+  /* The video packets that came through, under lock: a jump in their
+   * sequence numbers (more than a loss could make) or a new SSRC. */
+  gboolean    seq_seen;
+  guint16     last_seq;
+  guint32     last_ssrc;
+  guint       discontinuities;
 };
 
 /* H.264 RTP (RFC 6184): whether @p starts a NAL unit (a FU-A fragment
@@ -239,6 +249,67 @@ on_pad_added (GstElement *webrtcbin, GstPad *pad, gpointer user_data)
   sink_pad = gst_element_get_static_pad (bin, "sink");
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, first_frame_probe, viewer, NULL);
   gst_pad_link (pad, sink_pad);
+}
+
+/* On libnice's source pads, before webrtcbin: SRTP packets are RTP or
+ * RTCP in the clear as far as their first two bytes go (RFC 3711), and
+ * only RTP media is dropped; DTLS, STUN and RTCP pass. */
+static GstPadProbeReturn
+lose_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  WhepViewer *viewer = user_data;
+  gint permille = g_atomic_int_get (&viewer->loss_permille);
+  guint8 head[12];
+
+  if (!(GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER) ||
+      gst_buffer_extract (GST_PAD_PROBE_INFO_BUFFER (info), 0, head, 12) != 12 ||
+      (head[0] & 0xc0) != 0x80 || (head[1] >= 192 && head[1] <= 223))
+    return GST_PAD_PROBE_OK;
+  if (permille > 0 && g_random_int_range (0, 1000) < permille)
+    return GST_PAD_PROBE_DROP;
+  if ((head[1] & 0x7f) == 96)
+    {
+      guint16 seq = (guint16) ((head[2] << 8) | head[3]);
+      guint32 ssrc = GST_READ_UINT32_BE (head + 8);
+
+      g_mutex_lock (&viewer->lock);
+      if (viewer->seq_seen && (ssrc != viewer->last_ssrc || (guint16) (seq - viewer->last_seq) > 1000))
+        viewer->discontinuities++;
+      viewer->seq_seen = TRUE;
+      viewer->last_seq = seq;
+      viewer->last_ssrc = ssrc;
+      g_mutex_unlock (&viewer->lock);
+    }
+  return GST_PAD_PROBE_OK;
+}
+
+guint
+whep_viewer_get_discontinuities (WhepViewer *viewer)
+{
+  guint n;
+
+  g_mutex_lock (&viewer->lock);
+  n = viewer->discontinuities;
+  g_mutex_unlock (&viewer->lock);
+  return n;
+}
+
+void
+whep_viewer_set_loss (WhepViewer *viewer, guint percent)
+{
+  g_atomic_int_set (&viewer->loss_permille, (gint) percent * 10);
+  if (!viewer->losing)
+    {
+      g_autoptr(GstElement) rtpbin = gst_bin_get_by_name (GST_BIN (viewer->webrtcbin), "rtpbin");
+      g_autoptr(GObject) session = NULL;
+
+      viewer->losing = TRUE;
+      on_air_webrtcbin_probe_received (viewer->webrtcbin, lose_probe, viewer);
+      /* Receiver reports every half second, as browsers send them about
+       * every second (RFC 3550's minimum of 5 s would make this slow). */
+      g_signal_emit_by_name (rtpbin, "get-internal-session", 0, &session);
+      g_object_set (session, "rtcp-min-interval", (guint64) (500 * GST_MSECOND), NULL);
+    }
 }
 
 WhepViewer *

@@ -28,6 +28,13 @@ gboolean    whep_viewer_set_answer   (WhepViewer  *viewer,
                                       const char  *sdp,
                                       GError     **error);
 guint64     whep_viewer_get_frames   (WhepViewer  *viewer);
+/* After the answer: drops @percent of the video's RTP packets as they
+ * arrive (the receiver's reports say so), and reports every half second. */
+void        whep_viewer_set_loss     (WhepViewer  *viewer,
+                                      guint        percent);
+/* Since the first whep_viewer_set_loss(): how often the video's RTP
+ * sequence jumped (by more than a loss makes) or its SSRC changed. */
+guint       whep_viewer_get_discontinuities (WhepViewer *viewer);
 /* TRUE if the first RTP packets received were a whole keyframe (H.264: an
  * access unit with an IDR slice, from its first NAL unit; VP8: its first
  * packet starts a key frame). @known: whether that frame is complete (a

@@ -34,6 +34,7 @@ typedef struct _OnAirAudioUnit
   GstPad    *stage_pad;   /* the mixer's request pad, when linked raw */
   char      *codec;       /* "opus", "aac", … */
   char      *description; /* for people */
+  gulong     hold_probe;  /* on ghost; frees this record when removed */
 } OnAirAudioUnit;
 
 typedef struct _OnAirAudio

@@ -65,6 +65,17 @@ build_microphone (OnAirSourceUnit *unit)
   g_debug ("%s", description);
 }
 
+/* When the last buffer has left hold_audio_probe(). */
+static void
+audio_unit_record_free (gpointer data)
+{
+  OnAirAudioUnit *audio = data;
+
+  g_free (audio->codec);
+  g_free (audio->description);
+  g_free (audio);
+}
+
 void
 on_air_audio_unit_build (OnAirSourceUnit *unit)
 {
@@ -76,8 +87,10 @@ on_air_audio_unit_build (OnAirSourceUnit *unit)
   audio->ghost = gst_ghost_pad_new_no_target_from_template ("audio", templ);
   gst_object_unref (templ);
   gst_element_add_pad (unit->bin, audio->ghost);
-  gst_pad_add_probe (audio->ghost, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
-                     hold_audio_probe, audio, NULL);
+  /* The probe owns the unit's record: a buffer may be in it while the
+   * unit is freed (on_air_audio_unit_free() removes it). */
+  audio->hold_probe = gst_pad_add_probe (audio->ghost, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+                                         hold_audio_probe, audio, audio_unit_record_free);
   if (!unit->self->audio->enabled)
     return;
 
@@ -258,7 +271,5 @@ on_air_audio_unit_free (OnAirSourceUnit *unit)
         on_air_audio_set_passthrough (unit->self, NULL);
     }
   gst_clear_object (&audio->stage_pad);
-  g_free (audio->codec);
-  g_free (audio->description);
-  g_free (audio);
+  gst_pad_remove_probe (audio->ghost, audio->hold_probe);
 }

@@ -24,6 +24,9 @@ typedef enum
   ON_AIR_FMT_JPEG,
   ON_AIR_FMT_H264,
   ON_AIR_FMT_VP8,
+  /* The lower rung: H.264 at a bitrate a weak Wi-Fi link carries, for the
+   * viewers whose link cannot carry the shared encode. */
+  ON_AIR_FMT_H264_LOW,
   ON_AIR_N_FMT,
   ON_AIR_FMT_UNKNOWN = ON_AIR_N_FMT,
 } OnAirFmt;
@@ -149,6 +152,11 @@ struct _OnAirBroadcast
   /* RTP fan-out (on-air-rtp-fanout.c) */
   GPtrArray        *groups;
   GPtrArray        *taps;
+  /* Every payloader sends with this SSRC and RTP timestamp base, so a
+   * viewer moved between rungs keeps the stream its answer described. */
+  guint32           rtp_ssrc;
+  guint32           rtp_timestamp_offset;
+  guint64           tap_serial;        /* main context: names taps for late callbacks */
   /* A page was just opened: its WebRTC viewer's encoder starts now, not
    * when the offer arrives. Holds the H.264 stage until a viewer's
    * payloader does, or for a few seconds. */

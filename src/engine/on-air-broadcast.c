@@ -520,6 +520,9 @@ on_air_broadcast_init (OnAirBroadcast *self)
   self->native = ON_AIR_FMT_UNKNOWN;
   self->groups = g_ptr_array_new ();
   self->taps = g_ptr_array_new ();
+  /* -1 would have each payloader pick its own. */
+  self->rtp_ssrc = g_random_int_range (1, G_MAXINT32);
+  self->rtp_timestamp_offset = g_random_int_range (0, G_MAXINT32);
   self->gop = on_air_gop_cache_new ();
   self->mjpeg_clients = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, g_free);
   on_air_frame_slots_init (self);

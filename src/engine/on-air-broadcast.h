@@ -125,6 +125,25 @@ void              on_air_broadcast_open_webrtc         (OnAirBroadcast  *self,
 void              on_air_broadcast_detach_webrtc       (OnAirBroadcast  *self,
                                                         OnAirRtpTap     *tap);
 guint64           on_air_rtp_tap_get_frames_sent       (OnAirRtpTap     *tap);
+/* The rung a viewer's video comes from. */
+typedef enum
+{
+  ON_AIR_RUNG_HIGH, /* the shared encode (or the camera's own H.264) */
+  ON_AIR_RUNG_LOW,  /* a lower-bitrate encode, shared by the viewers that need it */
+} OnAirRung;
+const char       *on_air_rung_to_string                (OnAirRung        rung);
+/* Moves the viewer to @rung without a new negotiation: its packets keep
+ * their SSRC, payload type and timestamps, and their sequence numbers
+ * run on. The move happens at the first keyframe of @rung (asked for
+ * here); until then the viewer gets the rung it is on. Only H.264
+ * viewers have a lower rung: FALSE for others. */
+gboolean          on_air_broadcast_move_webrtc         (OnAirBroadcast  *self,
+                                                        OnAirRtpTap     *tap,
+                                                        OnAirRung        rung);
+/* The rung the viewer is on (a move in progress not counted). */
+OnAirRung         on_air_rtp_tap_get_rung              (OnAirRtpTap     *tap);
+/* The SSRC of the viewer's video, on every rung. */
+guint32           on_air_rtp_tap_get_ssrc              (OnAirRtpTap     *tap);
 guint64           on_air_rtp_tap_get_frames_dropped    (OnAirRtpTap     *tap);
 void              on_air_broadcast_request_keyframe    (OnAirBroadcast  *self);
 

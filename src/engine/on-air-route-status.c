@@ -111,6 +111,12 @@ add_viewer_json (JsonBuilder *builder, OnAirViewer *viewer)
   add_string (builder, "connected_since", since);
   add_int (builder, "frames_sent", on_air_viewer_get_frames_sent (viewer));
   add_int (builder, "frames_dropped", on_air_viewer_get_frames_dropped (viewer));
+  /* The encode a WebRTC viewer gets: "high", or "low" for a weak link. */
+  json_builder_set_member_name (builder, "rung");
+  if (on_air_viewer_get_rung (viewer) != NULL)
+    json_builder_add_string_value (builder, on_air_viewer_get_rung (viewer));
+  else
+    json_builder_add_null_value (builder);
   json_builder_end_object (builder);
 }
 

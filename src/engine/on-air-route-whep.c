@@ -43,6 +43,15 @@ typedef struct
 /* peers                                                                  */
 
 static void
+on_peer_rung (OnAirWebrtcPeer *peer, GParamSpec *pspec, gpointer user_data)
+{
+  PeerEntry *entry = user_data;
+
+  if (entry->viewer != NULL)
+    on_air_viewer_set_rung (entry->viewer, on_air_rung_to_string (on_air_webrtc_peer_get_rung (peer)));
+}
+
+static void
 on_peer_closed (OnAirWebrtcPeer *peer, gpointer user_data)
 {
   OnAirServer *self = user_data;
@@ -59,6 +68,7 @@ _on_air_server_peer_entry_free (gpointer data)
 
   g_signal_handlers_disconnect_matched (entry->peer, G_SIGNAL_MATCH_FUNC, 0, 0, NULL,
                                         on_peer_closed, NULL);
+  g_signal_handlers_disconnect_by_func (entry->peer, on_peer_rung, entry);
   on_air_webrtc_peer_close (entry->peer);
   g_object_unref (entry->peer);
   _on_air_server_remove_viewer (entry->server, entry->viewer);
@@ -167,6 +177,8 @@ on_answered (GObject *source, GAsyncResult *result, gpointer user_data)
 
   entry->viewer = on_air_viewer_new (id, "webrtc", soup_server_message_get_remote_host (msg),
                                      on_air_webrtc_peer_get_codec_name (peer));
+  on_air_viewer_set_rung (entry->viewer, on_air_rung_to_string (on_air_webrtc_peer_get_rung (peer)));
+  g_signal_connect (peer, "notify::rung", G_CALLBACK (on_peer_rung), entry);
   g_list_store_append (self->viewers, entry->viewer);
   g_debug ("WebRTC viewer %s joined from %s (%s)", id,
            soup_server_message_get_remote_host (msg), on_air_webrtc_peer_get_codec_name (peer));

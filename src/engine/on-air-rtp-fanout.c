@@ -6,6 +6,8 @@
  * viewer's webrtcbin. A tap holds its media until the viewer's ICE is up,
  * then lets it flow from a keyframe. A page that was just opened can ask
  * for the H.264 encoder before its viewer attaches (the expectation).
+ * Each group belongs to a rung (on-air-rtp-rung.c moves viewers between
+ * them).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -15,7 +17,7 @@
 
 #include <gst/video/video.h>
 
-#include "on-air-broadcast-private.h"
+#include "on-air-rtp-fanout-private.h"
 
 /* From a page load to its WHEP offer: a phone on Wi-Fi takes about a
  * second; one that never offers (MJPEG) keeps the encoder this long. */
@@ -37,32 +39,6 @@
  * times a second would spend every viewer's bandwidth on keyframes.
  * Requests within the interval are merged into one at its end. */
 #define KEYFRAME_INTERVAL_US (1 * G_USEC_PER_SEC)
-
-typedef struct
-{
-  OnAirCodec   codec;
-  guint        pt;
-  guint        users;
-  OnAirBranch *branch; /* queue ! payloader ! tee */
-  GstElement  *pay;
-  GstElement  *tee;
-} RtpGroup;
-
-struct _OnAirRtpTap
-{
-  OnAirBroadcast *broadcast; /* not a ref: taps go before their broadcast */
-  RtpGroup   *group;
-  GstElement *queue;
-  GstElement *webrtcbin;
-  GstPad     *tee_pad;
-  gssize      frames_sent;    /* atomic */
-  gssize      frames_dropped; /* atomic; RTP packets the leaky queue shed */
-  gint        open;           /* atomic: media flows from the next keyframe */
-  gint64      opened_at;      /* monotonic µs; set before open */
-  gboolean    bounded;        /* streaming thread: the queue sheds old packets */
-  OnAirRtpTapLostFunc lost_func;
-  gpointer    lost_data;
-};
 
 /* ---------------------------------------------------------------------- */
 /* the expectation of a WebRTC viewer                                     */
@@ -116,7 +92,7 @@ request_keyframes (OnAirBroadcast *self)
 {
   for (guint i = 0; i < self->groups->len; i++)
     {
-      RtpGroup *group = g_ptr_array_index (self->groups, i);
+      OnAirRtpGroup *group = g_ptr_array_index (self->groups, i);
 
       gst_element_send_event (group->pay,
                               gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE, FALSE, 0));
@@ -185,24 +161,24 @@ keyframe_request_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 /* ---------------------------------------------------------------------- */
 /* payloader groups                                                       */
 
-static RtpGroup *
-find_group (OnAirBroadcast *self, OnAirCodec codec, guint pt)
+static OnAirRtpGroup *
+find_group (OnAirBroadcast *self, OnAirCodec codec, guint pt, OnAirRung rung)
 {
-  RtpGroup *group = NULL;
+  OnAirRtpGroup *group = NULL;
 
   for (guint i = 0; i < self->groups->len; i++)
     {
-      RtpGroup *g = g_ptr_array_index (self->groups, i);
-      if (g->codec == codec && g->pt == pt)
+      OnAirRtpGroup *g = g_ptr_array_index (self->groups, i);
+      if (g->codec == codec && g->pt == pt && g->rung == rung)
         group = g;
     }
   return group;
 }
 
-static RtpGroup *
-group_acquire (OnAirBroadcast *self, OnAirCodec codec, guint pt)
+OnAirRtpGroup *
+on_air_rtp_group_acquire (OnAirBroadcast *self, OnAirCodec codec, guint pt, OnAirRung rung)
 {
-  RtpGroup *group = find_group (self, codec, pt);
+  OnAirRtpGroup *group = find_group (self, codec, pt, rung);
   GstElement *pay;
   OnAirBranch *branch;
 
@@ -217,7 +193,7 @@ group_acquire (OnAirBroadcast *self, OnAirCodec codec, guint pt)
       pay = gst_element_factory_make ("rtph264pay", NULL);
       g_object_set (pay, "config-interval", -1, NULL);
       gst_util_set_object_arg (G_OBJECT (pay), "aggregate-mode", "zero-latency");
-      branch = on_air_branch_new (ON_AIR_FMT_H264);
+      branch = on_air_branch_new (rung == ON_AIR_RUNG_LOW ? ON_AIR_FMT_H264_LOW : ON_AIR_FMT_H264);
     }
   else
     {
@@ -225,11 +201,18 @@ group_acquire (OnAirBroadcast *self, OnAirCodec codec, guint pt)
       gst_util_set_object_arg (G_OBJECT (pay), "picture-id-mode", "15-bit");
       branch = on_air_branch_new (ON_AIR_FMT_VP8);
     }
-  g_object_set (pay, "pt", pt, "mtu", 1200, NULL);
+  g_assert (codec == ON_AIR_CODEC_H264 || rung == ON_AIR_RUNG_HIGH);
+  g_object_set (pay,
+                "pt", pt,
+                "mtu", 1200,
+                "ssrc", self->rtp_ssrc,
+                "timestamp-offset", self->rtp_timestamp_offset,
+                NULL);
 
-  group = g_new0 (RtpGroup, 1);
+  group = g_new0 (OnAirRtpGroup, 1);
   group->codec = codec;
   group->pt = pt;
+  group->rung = rung;
   group->users = 1;
   group->pay = pay;
   group->tee = gst_element_factory_make ("tee", NULL);
@@ -252,8 +235,8 @@ group_acquire (OnAirBroadcast *self, OnAirCodec codec, guint pt)
   return group;
 }
 
-static void
-group_release (OnAirBroadcast *self, RtpGroup *group)
+void
+on_air_rtp_group_release (OnAirBroadcast *self, OnAirRtpGroup *group)
 {
   g_assert (group->users > 0);
   if (--group->users > 0)
@@ -309,7 +292,7 @@ hold_until_open_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
     }
   else
     first = GST_PAD_PROBE_INFO_BUFFER (info);
-  if (!on_air_rtp_starts_keyframe (first, tap->group->codec))
+  if (!on_air_rtp_starts_keyframe (first, tap->codec))
     {
       if (g_get_monotonic_time () - tap->opened_at < KEYFRAME_WAIT_US)
         return GST_PAD_PROBE_DROP;
@@ -333,7 +316,7 @@ on_air_rtp_fanout_find_tap (OnAirBroadcast *self, GstObject *object)
     {
       OnAirRtpTap *tap = g_ptr_array_index (self->taps, i);
 
-      if (object == GST_OBJECT (tap->queue) ||
+      if (object == GST_OBJECT (tap->queue) || object == GST_OBJECT (tap->funnel) ||
           gst_object_has_as_ancestor (object, GST_OBJECT (tap->webrtcbin)) ||
           object == GST_OBJECT (tap->webrtcbin))
         return tap;
@@ -367,8 +350,9 @@ on_air_broadcast_attach_webrtc (OnAirBroadcast      *self,
                                 OnAirRtpTapLostFunc  lost_func,
                                 gpointer             user_data)
 {
-  RtpGroup *group;
+  OnAirRtpGroup *group;
   OnAirRtpTap *tap;
+  g_autoptr(GstPad) funnel_src = NULL;
   g_autoptr(GstPad) queue_sink = NULL;
   g_autoptr(GstPad) queue_src = NULL;
   g_autoptr(GstPad) webrtc_sink = NULL;
@@ -380,7 +364,7 @@ on_air_broadcast_attach_webrtc (OnAirBroadcast      *self,
   if (self->pipeline == NULL)
     return NULL;
 
-  group = group_acquire (self, codec, pt);
+  group = on_air_rtp_group_acquire (self, codec, pt, ON_AIR_RUNG_HIGH);
   if (group == NULL)
     return NULL;
   /* The viewer's payloader holds the encoder now: when it leaves, the
@@ -389,7 +373,10 @@ on_air_broadcast_attach_webrtc (OnAirBroadcast      *self,
 
   tap = g_new0 (OnAirRtpTap, 1);
   tap->broadcast = self;
+  tap->serial = ++self->tap_serial;
   tap->group = group;
+  tap->codec = codec;
+  g_mutex_init (&tap->lock);
   tap->webrtcbin = gst_object_ref (webrtcbin);
   tap->lost_func = lost_func;
   tap->lost_data = user_data;
@@ -397,7 +384,10 @@ on_air_broadcast_attach_webrtc (OnAirBroadcast      *self,
   tap->queue = gst_object_ref (on_air_make_queue (TRUE, 0, 0));
   g_signal_connect (tap->queue, "overrun", G_CALLBACK (on_tap_overrun), tap);
 
-  gst_bin_add_many (GST_BIN (self->pipeline), tap->queue, webrtcbin, NULL);
+  /* The funnel takes the other rung's packets during a move. */
+  tap->funnel = gst_object_ref (gst_element_factory_make ("funnel", NULL));
+
+  gst_bin_add_many (GST_BIN (self->pipeline), tap->funnel, tap->queue, webrtcbin, NULL);
   queue_src = gst_element_get_static_pad (tap->queue, "src");
   webrtc_sink = gst_element_request_pad_simple (webrtcbin, "sink_%u");
   gst_pad_link (queue_src, webrtc_sink);
@@ -409,9 +399,17 @@ on_air_broadcast_attach_webrtc (OnAirBroadcast      *self,
   gst_element_sync_state_with_parent (webrtcbin);
   gst_element_sync_state_with_parent (tap->queue);
 
+  funnel_src = gst_element_get_static_pad (tap->funnel, "src");
   queue_sink = gst_element_get_static_pad (tap->queue, "sink");
+  gst_pad_link (funnel_src, queue_sink);
+  gst_element_sync_state_with_parent (tap->funnel);
+
+  tap->funnel_pad = gst_element_request_pad_simple (tap->funnel, "sink_%u");
+  tap->live_pad = tap->funnel_pad;
+  gst_pad_add_probe (tap->funnel_pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+                     on_air_rtp_rung_probe, tap, NULL);
   tap->tee_pad = gst_element_request_pad_simple (group->tee, "src_%u");
-  gst_pad_link (tap->tee_pad, queue_sink);
+  gst_pad_link (tap->tee_pad, tap->funnel_pad);
 
   g_ptr_array_add (self->taps, tap);
   return tap;
@@ -426,19 +424,27 @@ on_air_broadcast_detach_webrtc (OnAirBroadcast *self, OnAirRtpTap *tap)
   if (!g_ptr_array_remove (self->taps, tap))
     return;
 
-  gst_pad_unlink (tap->tee_pad, GST_PAD_PEER (tap->tee_pad));
+  on_air_rtp_rung_cancel_move (self, tap);
+  gst_pad_unlink (tap->tee_pad, tap->funnel_pad);
   gst_element_release_request_pad (tap->group->tee, tap->tee_pad);
   gst_clear_object (&tap->tee_pad);
 
   /* webrtcbin first: until DTLS is up it holds the queue's thread in a
-   * push, and stopping the queue first would wait for it forever. */
+   * push, and stopping the queue first would wait for it forever. The
+   * funnel before the queue: stopping it waits for a packet in its probe
+   * or on its way into the queue, which never blocks (leaky). */
   gst_element_set_state (tap->webrtcbin, GST_STATE_NULL);
+  gst_element_set_state (tap->funnel, GST_STATE_NULL);
   gst_element_set_state (tap->queue, GST_STATE_NULL);
-  gst_bin_remove_many (GST_BIN (self->pipeline), tap->queue, tap->webrtcbin, NULL);
+  gst_element_release_request_pad (tap->funnel, tap->funnel_pad);
+  gst_clear_object (&tap->funnel_pad);
+  gst_bin_remove_many (GST_BIN (self->pipeline), tap->funnel, tap->queue, tap->webrtcbin, NULL);
+  gst_clear_object (&tap->funnel);
   gst_clear_object (&tap->queue);
   gst_clear_object (&tap->webrtcbin);
 
-  group_release (self, tap->group);
+  on_air_rtp_group_release (self, tap->group);
+  g_mutex_clear (&tap->lock);
   g_free (tap);
 }
 

@@ -1,6 +1,7 @@
 /* on-air-stage.c
  *
- * The format stages: one tee per format (raw video, JPEG, H.264, VP8).
+ * The format stages: one tee per format (raw video, JPEG, H.264, VP8,
+ * and the lower rung's H.264 for viewers on weak links).
  * The source feeds the tee of its own ("native") format; each other tee is
  * fed by a producer branch, a decoder or an encoder, that exists only
  * while the tee has users. So an MJPEG camera feeds MJPEG viewers
@@ -29,7 +30,18 @@ static const char * const fmt_names[ON_AIR_N_FMT] = {
   [ON_AIR_FMT_JPEG] = "jpeg",
   [ON_AIR_FMT_H264] = "h264",
   [ON_AIR_FMT_VP8] = "vp8",
+  [ON_AIR_FMT_H264_LOW] = "h264-low",
 };
+
+/* The shared H.264 encode, and the lower rung for viewers whose link
+ * cannot carry it (kbit/s): a phone at the edge of the Wi-Fi's range
+ * gets a softer picture at the full frame rate instead of a stalled one. */
+#define H264_BITRATE 2500
+#define H264_LOW_BITRATE 600
+/* The lower rung's picture is at most this wide (height in proportion):
+ * a quarter of 720p's pixels spends those bits on a sharper picture and
+ * costs the machine a quarter of the encode. */
+#define H264_LOW_MAX_WIDTH 640
 
 const char *
 on_air_fmt_name (OnAirFmt fmt)
@@ -79,7 +91,7 @@ add_jpeg_encoder (OnAirBroadcast *self, OnAirBranch *branch, GError **error)
 }
 
 static GstElement *
-make_h264_encoder (GError **error)
+make_h264_encoder (guint bitrate, GError **error)
 {
   GstElement *enc;
 
@@ -88,14 +100,14 @@ make_h264_encoder (GError **error)
       gst_util_set_object_arg (G_OBJECT (enc), "tune", "zerolatency");
       gst_util_set_object_arg (G_OBJECT (enc), "speed-preset", "ultrafast");
       g_object_set (enc,
-                    "bitrate", 2500,
+                    "bitrate", bitrate,
                     "key-int-max", 2 * ON_AIR_SOURCE_FPS,
                     "byte-stream", TRUE,
                     NULL);
     }
   else if ((enc = gst_element_factory_make ("openh264enc", NULL)) != NULL)
     {
-      g_object_set (enc, "bitrate", 2500000, "gop-size", 2 * ON_AIR_SOURCE_FPS, NULL);
+      g_object_set (enc, "bitrate", bitrate * 1000, "gop-size", 2 * ON_AIR_SOURCE_FPS, NULL);
     }
   else
     {
@@ -106,10 +118,11 @@ make_h264_encoder (GError **error)
   return enc;
 }
 
+/* @max_width: 0 keeps the source's size. */
 static gboolean
-add_h264_encoder (OnAirBroadcast *self, OnAirBranch *branch, GError **error)
+add_h264_encoder (OnAirBroadcast *self, OnAirBranch *branch, guint bitrate, int max_width, GError **error)
 {
-  GstElement *enc = make_h264_encoder (error);
+  GstElement *enc = make_h264_encoder (bitrate, error);
   GstElement *parse;
 
   if (enc == NULL)
@@ -123,6 +136,14 @@ add_h264_encoder (OnAirBroadcast *self, OnAirBranch *branch, GError **error)
   g_object_set (parse, "config-interval", -1, NULL);
   on_air_branch_add (branch, gst_element_factory_make ("videoconvert", NULL));
   on_air_branch_add (branch, on_air_make_capsfilter ("video/x-raw,format=I420"));
+  if (max_width > 0)
+    {
+      g_autofree char *size = g_strdup_printf ("video/x-raw,width=(int)[16,%d],pixel-aspect-ratio=(fraction)1/1",
+                                               max_width);
+
+      on_air_branch_add (branch, gst_element_factory_make ("videoscale", NULL));
+      on_air_branch_add (branch, on_air_make_capsfilter (size));
+    }
   on_air_branch_add (branch, enc);
   on_air_branch_add (branch, on_air_make_capsfilter ("video/x-h264,profile=constrained-baseline,"
                                                      "stream-format=byte-stream,alignment=au"));
@@ -182,8 +203,9 @@ build_producer (OnAirBroadcast *self, OnAirFmt fmt)
     {
     case ON_AIR_FMT_RAW:  made = add_decoder (self, branch, &error); break;
     case ON_AIR_FMT_JPEG: made = add_jpeg_encoder (self, branch, &error); break;
-    case ON_AIR_FMT_H264: made = add_h264_encoder (self, branch, &error); break;
+    case ON_AIR_FMT_H264: made = add_h264_encoder (self, branch, H264_BITRATE, 0, &error); break;
     case ON_AIR_FMT_VP8:  made = add_vp8_encoder (self, branch, &error); break;
+    case ON_AIR_FMT_H264_LOW: made = add_h264_encoder (self, branch, H264_LOW_BITRATE, H264_LOW_MAX_WIDTH, &error); break;
     case ON_AIR_N_FMT:
     default:
       g_assert_not_reached ();
@@ -322,7 +344,7 @@ on_air_broadcast_request_keyframe (OnAirBroadcast *self)
 {
   g_return_if_fail (ON_AIR_IS_BROADCAST (self));
 
-  for (OnAirFmt fmt = ON_AIR_FMT_H264; fmt <= ON_AIR_FMT_VP8; fmt++)
+  for (OnAirFmt fmt = ON_AIR_FMT_H264; fmt < ON_AIR_N_FMT; fmt++)
     {
       OnAirBranch *producer = self->stages[fmt].producer;
 

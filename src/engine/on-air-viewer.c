@@ -18,6 +18,7 @@ struct _OnAirViewer
   GDateTime *since;
   guint64    frames_sent;
   guint64    frames_dropped;
+  char      *rung;
 };
 
 G_DEFINE_FINAL_TYPE (OnAirViewer, on_air_viewer, G_TYPE_OBJECT)
@@ -29,6 +30,7 @@ enum {
   PROP_REMOTE_ADDRESS,
   PROP_CODEC,
   PROP_SINCE,
+  PROP_RUNG,
   N_PROPS
 };
 
@@ -43,6 +45,7 @@ on_air_viewer_finalize (GObject *object)
   g_free (self->kind);
   g_free (self->remote_address);
   g_free (self->codec);
+  g_free (self->rung);
   g_clear_pointer (&self->since, g_date_time_unref);
 
   G_OBJECT_CLASS (on_air_viewer_parent_class)->finalize (object);
@@ -60,6 +63,7 @@ on_air_viewer_get_property (GObject *object, guint prop_id, GValue *value, GPara
     case PROP_REMOTE_ADDRESS: g_value_set_string (value, self->remote_address); break;
     case PROP_CODEC: g_value_set_string (value, self->codec); break;
     case PROP_SINCE: g_value_set_boxed (value, self->since); break;
+    case PROP_RUNG: g_value_set_string (value, self->rung); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -82,6 +86,10 @@ on_air_viewer_class_init (OnAirViewerClass *klass)
                                                 G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   properties[PROP_SINCE] = g_param_spec_boxed ("since", NULL, NULL, G_TYPE_DATE_TIME,
                                                G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /* "high" or "low" for WebRTC viewers (on-air-broadcast.h), else NULL. */
+  properties[PROP_RUNG] = g_param_spec_string ("rung", NULL, NULL, NULL,
+                                               G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY |
+                                               G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -161,4 +169,23 @@ on_air_viewer_set_frames (OnAirViewer *self, guint64 sent, guint64 dropped)
   g_return_if_fail (ON_AIR_IS_VIEWER (self));
   self->frames_sent = sent;
   self->frames_dropped = dropped;
+}
+
+const char *
+on_air_viewer_get_rung (OnAirViewer *self)
+{
+  g_return_val_if_fail (ON_AIR_IS_VIEWER (self), NULL);
+  return self->rung;
+}
+
+void
+on_air_viewer_set_rung (OnAirViewer *self, const char *rung)
+{
+  g_return_if_fail (ON_AIR_IS_VIEWER (self));
+
+  if (g_strcmp0 (self->rung, rung) == 0)
+    return;
+  g_free (self->rung);
+  self->rung = g_strdup (rung);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNG]);
 }

@@ -26,5 +26,10 @@ guint64      on_air_viewer_get_frames_dropped (OnAirViewer *self);
 void         on_air_viewer_set_frames         (OnAirViewer *self,
                                                guint64      sent,
                                                guint64      dropped);
+/* Which encode a WebRTC viewer gets: "high" (the shared one) or "low"
+ * (a lower bitrate for a weak link); NULL for others. */
+const char  *on_air_viewer_get_rung           (OnAirViewer *self);
+void         on_air_viewer_set_rung           (OnAirViewer *self,
+                                               const char  *rung);
 
 G_END_DECLS

@@ -13,6 +13,14 @@
 
 G_BEGIN_DECLS
 
+/* The newest receiver report about the video stream. */
+typedef struct
+{
+  guint  highest;  /* extended highest sequence number received */
+  gint   lost;     /* cumulative */
+  double rtt_ms;
+} OnAirLinkReport;
+
 struct _OnAirWebrtcPeer
 {
   GObject         parent_instance;
@@ -45,6 +53,23 @@ struct _OnAirWebrtcPeer
   gboolean        closed;
   gint64          answered_at;
   gint64          offered_at;
+
+  /* The viewer's link and rung (on-air-webrtc-peer-link.c). */
+  struct
+  {
+    guint           timer;
+    OnAirLinkReport last;
+    gboolean        have_last;
+    double          min_rtt_ms;
+    gint64          bad_since;    /* monotonic µs; 0: not congested */
+    guint           bad_reports;  /* congested ones in a row */
+    guint64         last_shed;    /* the viewer's queue's drops so far */
+    gint64          clean_since;
+    gint64          up_at;        /* the last move up */
+    gint64          up_after;     /* µs clean before trying the top rung */
+    OnAirRung       rung;         /* asked for */
+    OnAirRung       shown_rung;   /* as "rung" says */
+  } link;
 };
 
 void     _on_air_webrtc_peer_run_on_main   (OnAirWebrtcPeer *self,
@@ -55,6 +80,10 @@ guint    _on_air_webrtc_peer_add_timeout   (OnAirWebrtcPeer *self,
 /* webrtcbin took the offer: it answers from here. */
 void     _on_air_webrtc_peer_on_remote_set (GstPromise      *promise,
                                             gpointer         user_data);
+
+/* on-air-webrtc-peer-link.c */
+void     _on_air_webrtc_peer_watch_link         (OnAirWebrtcPeer *self);
+void     _on_air_webrtc_peer_stop_watching_link (OnAirWebrtcPeer *self);
 
 /* on-air-webrtc-peer-caps.c */
 void     _on_air_webrtc_peer_negotiate_when_caps_arrive (OnAirWebrtcPeer *self);

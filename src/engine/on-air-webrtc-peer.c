@@ -39,6 +39,14 @@ enum {
 
 static guint signals[N_SIGNALS];
 
+enum {
+  PROP_0,
+  PROP_RUNG,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
 /* ---------------------------------------------------------------------- */
 /* main-context helpers                                                   */
 
@@ -231,6 +239,7 @@ open_media (OnAirWebrtcPeer *self)
   on_air_broadcast_open_webrtc (self->broadcast, self->tap);
   if (self->audio_tap != NULL)
     on_air_broadcast_open_audio (self->broadcast, self->audio_tap);
+  _on_air_webrtc_peer_watch_link (self);
 }
 
 static gboolean
@@ -452,12 +461,34 @@ on_air_webrtc_peer_finalize (GObject *object)
 }
 
 static void
+on_air_webrtc_peer_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  OnAirWebrtcPeer *self = ON_AIR_WEBRTC_PEER (object);
+
+  switch (prop_id)
+    {
+    case PROP_RUNG:
+      g_value_set_int (value, self->link.shown_rung);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 on_air_webrtc_peer_class_init (OnAirWebrtcPeerClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   object_class->dispose = on_air_webrtc_peer_dispose;
   object_class->finalize = on_air_webrtc_peer_finalize;
+  object_class->get_property = on_air_webrtc_peer_get_property;
+
+  /* An OnAirRung. */
+  properties[PROP_RUNG] =
+    g_param_spec_int ("rung", NULL, NULL, ON_AIR_RUNG_HIGH, ON_AIR_RUNG_LOW, ON_AIR_RUNG_HIGH,
+                      G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[SIGNAL_CLOSED] =
     g_signal_new ("closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
@@ -523,6 +554,13 @@ on_air_webrtc_peer_get_frames_dropped (OnAirWebrtcPeer *self)
 {
   g_return_val_if_fail (ON_AIR_IS_WEBRTC_PEER (self), 0);
   return self->tap ? on_air_rtp_tap_get_frames_dropped (self->tap) : 0;
+}
+
+OnAirRung
+on_air_webrtc_peer_get_rung (OnAirWebrtcPeer *self)
+{
+  g_return_val_if_fail (ON_AIR_IS_WEBRTC_PEER (self), ON_AIR_RUNG_HIGH);
+  return self->link.shown_rung;
 }
 
 gboolean
@@ -592,6 +630,7 @@ on_air_webrtc_peer_close (OnAirWebrtcPeer *self)
   g_clear_handle_id (&self->connect_timeout, g_source_remove);
   g_clear_handle_id (&self->disconnected_timeout, g_source_remove);
   g_clear_handle_id (&self->liveness_timer, g_source_remove);
+  _on_air_webrtc_peer_stop_watching_link (self);
   _on_air_webrtc_peer_stop_waiting_for_caps (self);
   g_clear_pointer (&self->offer, gst_webrtc_session_description_free);
   if (self->answer_task != NULL)

@@ -27,6 +27,8 @@ const char      *on_air_webrtc_peer_get_codec_name  (OnAirWebrtcPeer     *self);
 guint64          on_air_webrtc_peer_get_frames_sent (OnAirWebrtcPeer     *self);
 guint64          on_air_webrtc_peer_get_frames_dropped (OnAirWebrtcPeer  *self);
 gboolean         on_air_webrtc_peer_is_connected    (OnAirWebrtcPeer     *self);
+/* The rung the viewer's video comes from ("rung" notifies). */
+OnAirRung        on_air_webrtc_peer_get_rung        (OnAirWebrtcPeer     *self);
 
 /* Answers @offer with every local candidate in the SDP (no trickle).
  * Takes ownership of @offer. The result is the answer's SDP text. */
