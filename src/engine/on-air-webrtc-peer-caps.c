@@ -15,6 +15,10 @@
 /* How long the answer waits for the stream's caps to reach webrtcbin. */
 #define CAPS_WAIT_MS 1000
 
+/* webrtcbin's sink pads, in the order the peer asks for them: the
+ * picture's, then the sound's. */
+static const char *const pad_names[] = { "sink_0", "sink_1" };
+
 /* ---------------------------------------------------------------------- */
 /* waiting for the caps                                                   */
 
@@ -94,10 +98,8 @@ caps_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 
   if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) != GST_EVENT_CAPS)
     return GST_PAD_PROBE_OK;
-  /* The pads are set before the probes and kept until they are removed. */
-  for (guint i = 0; i < G_N_ELEMENTS (self->caps_pads); i++)
-    if (self->caps_pads[i] == pad)
-      g_atomic_int_or (&self->caps_seen, 1 << i);
+  /* By the pad's name, not caps_pads[], which the main context clears. */
+  g_atomic_int_or (&self->caps_seen, 1 << (g_str_equal (GST_OBJECT_NAME (pad), pad_names[1]) ? 1 : 0));
   _on_air_webrtc_peer_run_on_main (self, caps_arrived_on_main);
   return GST_PAD_PROBE_OK;
 }
@@ -114,13 +116,11 @@ caps_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 void
 _on_air_webrtc_peer_negotiate_when_caps_arrive (OnAirWebrtcPeer *self)
 {
-  static const char *const names[] = { "sink_0", "sink_1" };
-
-  G_STATIC_ASSERT (G_N_ELEMENTS (names) == G_N_ELEMENTS (self->caps_pads));
+  G_STATIC_ASSERT (G_N_ELEMENTS (pad_names) == G_N_ELEMENTS (self->caps_pads));
   g_atomic_int_set (&self->caps_seen, 0);
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+  for (guint i = 0; i < G_N_ELEMENTS (pad_names); i++)
     {
-      GstPad *pad = gst_element_get_static_pad (self->webrtcbin, names[i]);
+      GstPad *pad = gst_element_get_static_pad (self->webrtcbin, pad_names[i]);
 
       if (pad != NULL && !gst_pad_has_current_caps (pad))
         self->caps_pads[i] = g_steal_pointer (&pad);
