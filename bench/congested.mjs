@@ -22,7 +22,6 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -30,6 +29,7 @@ import { CHROMIUM_ARGS } from '../tests/e2e/chromium-args.mjs';
 import { FIXTURE_LAUNCH } from './camera-launch.mjs';
 import { whyNoNetns } from '../tests/e2e/netns.mjs';
 import * as viewer from '../tests/e2e/webrtc-stats.mjs';
+import { firstLine, stop } from './child.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -121,33 +121,6 @@ class TwoPhones {
     }
     rmSync(this.dir, { recursive: true, force: true });
   }
-}
-
-/* Resolves to the first match of @re in @proc's stdout. */
-function firstLine (proc, re, what) {
-  let stderr = '';
-  proc.stderr.on('data', (chunk) => { stderr = (stderr + chunk).slice(-4000); });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} printed nothing in 15 s:\n${stderr}`)), 15000);
-    readline.createInterface({ input: proc.stdout }).on('line', (line) => {
-      const m = re.exec(line);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    proc.once('exit', (code) => reject(new Error(`${what} exited (${code}):\n${stderr}`)));
-  });
-}
-
-async function stop (proc) {
-  if (!proc || proc.exitCode !== null)
-    return;
-  const gone = new Promise((resolve) => proc.once('exit', resolve));
-  proc.kill('SIGTERM');
-  await Promise.race([gone, sleep(5000)]);
-  if (proc.exitCode === null)
-    proc.kill('SIGKILL');
 }
 
 /* One phone's viewer: joins, waits for its first frame, is measured. */

@@ -20,11 +20,11 @@
 import { execFile } from 'node:child_process';
 import { accessSync, constants, readFileSync } from 'node:fs';
 import path from 'node:path';
-import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { LossyLink, NetnsUnavailable } from '../tests/e2e/netns.mjs';
+import { firstLine, stop } from './child.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const DRIVER = path.join(here, '../tests/e2e/firefox-viewer.mjs');
@@ -44,32 +44,6 @@ function parseArgs () {
   args.seconds = Number(args.seconds);
   args.runs = Number(args.runs);
   return args;
-}
-
-function firstLine (proc, re, what) {
-  let stderr = '';
-  proc.stderr.on('data', (chunk) => { stderr = (stderr + chunk).slice(-4000); });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} printed nothing in 15 s:\n${stderr}`)), 15000);
-    readline.createInterface({ input: proc.stdout }).on('line', (line) => {
-      const m = re.exec(line);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    proc.once('exit', (code) => reject(new Error(`${what} exited (${code}):\n${stderr}`)));
-  });
-}
-
-async function stop (proc) {
-  if (!proc || proc.exitCode !== null)
-    return;
-  const gone = new Promise((resolve) => proc.once('exit', resolve));
-  proc.kill('SIGTERM');
-  await Promise.race([gone, sleep(5000)]);
-  if (proc.exitCode === null)
-    proc.kill('SIGKILL');
 }
 
 /* CPU seconds @pid used so far (user + system), from /proc. */

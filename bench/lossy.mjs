@@ -30,6 +30,7 @@ import { LossyLink, NetnsUnavailable } from '../tests/e2e/netns.mjs';
 import * as viewer from '../tests/e2e/webrtc-stats.mjs';
 import { CHROMIUM_ARGS } from '../tests/e2e/chromium-args.mjs';
 import { FIXTURE_LAUNCH } from './camera-launch.mjs';
+import { firstLine, stop } from './child.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -53,33 +54,6 @@ function parseArgs () {
   args.runs = Number(args.runs);
   args.burst = Number(args.burst);
   return args;
-}
-
-/* Resolves to the first line of @proc's stdout that matches @re. */
-function firstLine (proc, re, what) {
-  let stderr = '';
-  proc.stderr.on('data', (chunk) => { stderr = (stderr + chunk).slice(-4000); });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} printed nothing in 15 s:\n${stderr}`)), 15000);
-    readline.createInterface({ input: proc.stdout }).on('line', (line) => {
-      const m = re.exec(line);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    proc.once('exit', (code) => reject(new Error(`${what} exited (${code}):\n${stderr}`)));
-  });
-}
-
-async function stop (proc) {
-  if (!proc || proc.exitCode !== null)
-    return;
-  const gone = new Promise((resolve) => proc.once('exit', resolve));
-  proc.kill('SIGTERM');
-  await Promise.race([gone, sleep(5000)]);
-  if (proc.exitCode === null)
-    proc.kill('SIGKILL');
 }
 
 /* N viewers joining at once, from the phone's namespace: resolves to
