@@ -14,6 +14,9 @@
 
 /* How long the answer waits for the stream's caps to reach webrtcbin. */
 #define CAPS_WAIT_MS 1000
+/* How soon to look again when the caps event has passed the probe but
+ * the pad has not stored it yet. */
+#define CAPS_RECHECK_MS 5
 
 /* webrtcbin's sink pads, in the order the peer asks for them: the
  * picture's, then the sound's. */
@@ -26,6 +29,7 @@ void
 _on_air_webrtc_peer_stop_waiting_for_caps (OnAirWebrtcPeer *self)
 {
   g_clear_handle_id (&self->caps_timeout, g_source_remove);
+  g_clear_handle_id (&self->caps_recheck, g_source_remove);
   for (guint i = 0; i < G_N_ELEMENTS (self->caps_pads); i++)
     {
       if (self->caps_probes[i] != 0)
@@ -53,26 +57,39 @@ negotiate (OnAirWebrtcPeer *self)
   gst_webrtc_session_description_free (offer);
 }
 
-/* The bits of caps_seen that waiting needs. */
-static gint
-caps_awaited (OnAirWebrtcPeer *self)
+/* Every pad waited for has its caps. The probe sees the caps event
+ * before the pad has stored it, so it is the pad that says. */
+static gboolean
+caps_all_there (OnAirWebrtcPeer *self)
 {
-  gint awaited = 0;
-
   for (guint i = 0; i < G_N_ELEMENTS (self->caps_pads); i++)
-    if (self->caps_pads[i] != NULL)
-      awaited |= 1 << i;
-  return awaited;
+    if (self->caps_pads[i] != NULL && !gst_pad_has_current_caps (self->caps_pads[i]))
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean caps_arrived_on_main (gpointer user_data);
+
+static gboolean
+caps_recheck (gpointer user_data)
+{
+  OnAirWebrtcPeer *self = user_data;
+
+  self->caps_recheck = 0;
+  return caps_arrived_on_main (self);
 }
 
 static gboolean
 caps_arrived_on_main (gpointer user_data)
 {
   OnAirWebrtcPeer *self = user_data;
-  gint awaited = caps_awaited (self);
 
-  if ((g_atomic_int_get (&self->caps_seen) & awaited) == awaited)
+  if (self->offer == NULL)
+    return G_SOURCE_REMOVE; /* answered already */
+  if (caps_all_there (self))
     negotiate (self);
+  else if (self->caps_recheck == 0)
+    self->caps_recheck = _on_air_webrtc_peer_add_timeout (self, CAPS_RECHECK_MS, caps_recheck);
   return G_SOURCE_REMOVE;
 }
 
@@ -80,7 +97,7 @@ static gboolean
 caps_wait_timed_out (gpointer user_data)
 {
   OnAirWebrtcPeer *self = user_data;
-  gboolean video_waiting = self->caps_pads[0] != NULL && !(g_atomic_int_get (&self->caps_seen) & 1);
+  gboolean video_waiting = self->caps_pads[0] != NULL && !gst_pad_has_current_caps (self->caps_pads[0]);
 
   self->caps_timeout = 0;
   g_debug ("Peer %s: no %s caps after %d ms, answering without%s", self->id,
@@ -94,13 +111,8 @@ caps_wait_timed_out (gpointer user_data)
 static GstPadProbeReturn
 caps_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
-  OnAirWebrtcPeer *self = user_data;
-
-  if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) != GST_EVENT_CAPS)
-    return GST_PAD_PROBE_OK;
-  /* By the pad's name, not caps_pads[], which the main context clears. */
-  g_atomic_int_or (&self->caps_seen, 1 << (g_str_equal (GST_OBJECT_NAME (pad), pad_names[1]) ? 1 : 0));
-  _on_air_webrtc_peer_run_on_main (self, caps_arrived_on_main);
+  if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) == GST_EVENT_CAPS)
+    _on_air_webrtc_peer_run_on_main (user_data, caps_arrived_on_main);
   return GST_PAD_PROBE_OK;
 }
 
@@ -117,7 +129,6 @@ void
 _on_air_webrtc_peer_negotiate_when_caps_arrive (OnAirWebrtcPeer *self)
 {
   G_STATIC_ASSERT (G_N_ELEMENTS (pad_names) == G_N_ELEMENTS (self->caps_pads));
-  g_atomic_int_set (&self->caps_seen, 0);
   for (guint i = 0; i < G_N_ELEMENTS (pad_names); i++)
     {
       GstPad *pad = gst_element_get_static_pad (self->webrtcbin, pad_names[i]);
@@ -126,14 +137,15 @@ _on_air_webrtc_peer_negotiate_when_caps_arrive (OnAirWebrtcPeer *self)
         self->caps_pads[i] = g_steal_pointer (&pad);
       gst_clear_object (&pad);
     }
-  if (caps_awaited (self) == 0)
-    {
-      negotiate (self);
-      return;
-    }
   for (guint i = 0; i < G_N_ELEMENTS (self->caps_pads); i++)
     if (self->caps_pads[i] != NULL)
       self->caps_probes[i] = gst_pad_add_probe (self->caps_pads[i], GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, caps_probe,
                                                 g_object_ref (self), g_object_unref);
+  /* Also when caps came between the check above and the probes. */
+  if (caps_all_there (self))
+    {
+      negotiate (self);
+      return;
+    }
   self->caps_timeout = _on_air_webrtc_peer_add_timeout (self, CAPS_WAIT_MS, caps_wait_timed_out);
 }

@@ -40,8 +40,8 @@ struct _OnAirWebrtcPeer
   GstWebRTCSessionDescription *offer; /* until the caps are there */
   GstPad         *caps_pads[2];  /* webrtcbin's sink pads still without caps: video, sound */
   gulong          caps_probes[2];
-  gint            caps_seen;     /* atomic: bit i set once caps_pads[i] has had its caps event */
   guint           caps_timeout;
+  guint           caps_recheck;
   gint            answer_ready;  /* atomic: local description is set */
   guint           gather_timeout;
   guint           connect_timeout;
