@@ -26,7 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { CHROMIUM_ARGS } from '../tests/e2e/chromium-args.mjs';
-import { FIXTURE_LAUNCH } from './camera-launch.mjs';
+import { sourceSpec } from './camera-launch.mjs';
 import { whyNoNetns } from '../tests/e2e/netns.mjs';
 import * as viewer from '../tests/e2e/webrtc-stats.mjs';
 import { firstLine, stop } from './child.mjs';
@@ -209,13 +209,7 @@ async function main () {
       browsers[phone] = await playwright.chromium.launch({
         executablePath: link.wrapper(link.phones[phone].ns, args.chromium), args: CHROMIUM_ARGS });
     for (const source of args.sources) {
-      let spec = 'test';
-      if (source === 'rtsp') {
-        const fixture = link.spawn(link.serverNs, [args.fixture], {
-          env: { ...process.env, RTSP_FIXTURE_LAUNCH: FIXTURE_LAUNCH }, stdio: ['ignore', 'pipe', 'pipe'] });
-        children.push(fixture);
-        spec = await firstLine(fixture, /^(rtsp:\/\/\S+)/, 'the RTSP fixture');
-      }
+      const spec = await sourceSpec(link, source, args.fixture, children);
       const onair = link.spawn(link.serverNs, [args.onair, '--headless', '--source', spec, '--port', '8080',
         '--no-token', '--max-viewers', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
       children.push(onair);

@@ -29,7 +29,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { LossyLink, NetnsUnavailable } from '../tests/e2e/netns.mjs';
 import * as viewer from '../tests/e2e/webrtc-stats.mjs';
 import { CHROMIUM_ARGS } from '../tests/e2e/chromium-args.mjs';
-import { FIXTURE_LAUNCH } from './camera-launch.mjs';
+import { sourceSpec } from './camera-launch.mjs';
 import { firstLine, stop } from './child.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -180,13 +180,7 @@ async function main () {
       args: [...CHROMIUM_ARGS],
     });
     for (const source of args.sources) {
-      let spec = 'test';
-      if (source === 'rtsp') {
-        const fixture = link.spawn(link.serverNs, [args.fixture], {
-          env: { ...process.env, RTSP_FIXTURE_LAUNCH: FIXTURE_LAUNCH }, stdio: ['ignore', 'pipe', 'pipe'] });
-        children.push(fixture);
-        spec = await firstLine(fixture, /^(rtsp:\/\/\S+)/, 'the RTSP fixture');
-      }
+      const spec = await sourceSpec(link, source, args.fixture, children);
       const onair = link.spawn(link.serverNs, [args.onair, '--headless', '--source', spec, '--port', '8080',
         '--bind', link.serverAddr, '--no-token', '--max-viewers', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
       children.push(onair);
