@@ -59,11 +59,19 @@ typedef struct
   gboolean    classify;
   gboolean    tapped;     /* the probe on nicesrc is in place */
   gssize      frames;     /* atomic */
+  gssize      whole;      /* atomic: frames none of whose packets was missing */
+  guint32     ssrc;       /* the picture's, from its first packet (not RTX's) */
+  guint16     last_seq;
+  gboolean    seq_seen;
+  gboolean    gap;        /* a packet of the current frame is missing */
+  gint64      frame_at_us;  /* when the last frame's last packet came */
+  gint        longest_us;   /* atomic: the longest wait between two frames */
   gssize      dropped;    /* atomic: media packets dropped before SRTP */
   gssize      bytes;      /* atomic: their size on the wire (SRTP, without UDP/IP) */
   char       *location;   /* absolute URL of the session */
   char       *error;
   guint64     frames_at_window;
+  guint64     whole_at_window;
   guint64     packets_at_window;
   guint64     bytes_at_window;
   gint64      first_frame_us;
@@ -84,6 +92,40 @@ is_rtp (const guint8 *data, gsize size)
          ((data[1] & 0x7f) < 64 || (data[1] & 0x7f) > 95);
 }
 
+/* A whole frame: every packet of it came, in order (the picture's
+ * sequence numbers, which SRTP leaves in the clear, ran on without a
+ * gap since the previous frame's last packet). On loopback nothing is
+ * lost on the way, so a gap is a packet the server never sent. */
+static void
+count_whole (Viewer *v, const guint8 *data, gboolean marker)
+{
+  guint32 ssrc = GST_READ_UINT32_BE (data + 8);
+  guint16 seq = GST_READ_UINT16_BE (data + 2);
+
+  if (!v->seq_seen)
+    {
+      v->ssrc = ssrc;
+      v->seq_seen = TRUE;
+      v->gap = TRUE; /* its start is unknown */
+    }
+  else if (ssrc != v->ssrc)
+    return;
+  else if (seq != (guint16) (v->last_seq + 1))
+    v->gap = TRUE;
+  v->last_seq = seq;
+  if (marker)
+    {
+      gint64 now = g_get_monotonic_time ();
+
+      if (v->frame_at_us != 0 && now - v->frame_at_us > g_atomic_int_get (&v->longest_us))
+        g_atomic_int_set (&v->longest_us, (gint) MIN (now - v->frame_at_us, G_MAXINT));
+      v->frame_at_us = now;
+      if (!v->gap)
+        g_atomic_pointer_add (&v->whole, 1);
+      v->gap = FALSE;
+    }
+}
+
 /* Counts a frame for a media packet with the marker bit; TRUE if media. */
 static gboolean
 count_packet (Viewer *v, GstBuffer *buffer)
@@ -99,6 +141,7 @@ count_packet (Viewer *v, GstBuffer *buffer)
       g_atomic_pointer_add (&v->bytes, map.size);
       if (map.data[1] & 0x80)
         g_atomic_pointer_add (&v->frames, 1);
+      count_whole (v, map.data, (map.data[1] & 0x80) != 0);
     }
   gst_buffer_unmap (buffer, &map);
   return media;
@@ -499,6 +542,50 @@ disconnect_viewer (SoupSession *session, const char *token, Viewer *v, gboolean 
   return answered;
 }
 
+/* --sample-ms: the window in slices, each reported as a "sample" event
+ * with the slowest and the median viewer's whole frames a second in it,
+ * so that a dip of a second shows (a mean over the window hides it). */
+static void
+sample_window (Viewer *viewers, guint n, gint64 t0, double seconds, int sample_ms, GString *out)
+{
+  g_autofree guint64 *before = g_new0 (guint64, n);
+  g_autofree double *rate = g_new0 (double, n);
+  gint64 end = t0 + (gint64) (seconds * G_USEC_PER_SEC);
+  gint64 last = t0, next = t0;
+  guint k;
+
+  for (guint i = 0; i < n; i++)
+    before[i] = viewers[i].whole_at_window;
+  while (next < end)
+    {
+      gint64 now;
+
+      next = MIN (next + (gint64) sample_ms * 1000, end);
+      now = g_get_monotonic_time ();
+      if (next > now)
+        g_usleep ((gulong) (next - now));
+      now = g_get_monotonic_time ();
+      k = 0;
+      for (guint i = 0; i < n; i++)
+        {
+          guint64 w = g_atomic_pointer_get (&viewers[i].whole);
+
+          if (viewers[i].error == NULL)
+            rate[k++] = (w - before[i]) / ((now - last) / (double) G_USEC_PER_SEC);
+          before[i] = w;
+        }
+      last = now;
+      if (k == 0)
+        continue;
+      qsort (rate, k, sizeof (double), bench_compare_double);
+      g_string_printf (out, "{\"event\":\"sample\",\"t_s\":%.3f,\"unix_ms\":%.1f,\"whole_fps_min\":%.2f,"
+                       "\"whole_fps_median\":%.2f}",
+                       (now - t0) / (double) G_USEC_PER_SEC, g_get_real_time () / 1000.0, rate[0],
+                       k % 2 ? rate[k / 2] : (rate[k / 2 - 1] + rate[k / 2]) / 2);
+      bench_emit (out);
+    }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -511,11 +598,13 @@ main (int argc, char *argv[])
   g_autofree Viewer *viewers = NULL;
   g_autofree double *fps = NULL;
   g_autofree double *sorted = NULL;
+  g_autofree double *whole = NULL;
   g_autofree double *answer_ms = NULL;
   const char *token = NULL;
   double warmup = 3, connect_timeout = 15, seconds, span, cpu0;
   double packets = 0, bytes = 0;
   gboolean hold = FALSE, full = FALSE, classify = FALSE, at_once = FALSE, server_answers = TRUE;
+  int sample_ms = 0;
   g_autofree char *bind = NULL;
   g_autoptr(SoupSession) delete_session = NULL;
   GOptionEntry entries[] = {
@@ -526,6 +615,7 @@ main (int argc, char *argv[])
     { "classify", 0, 0, G_OPTION_ARG_NONE, &classify, "Decode every picture and report it: camera or slate", NULL },
     { "at-once", 0, 0, G_OPTION_ARG_NONE, &at_once, "Make every offer first, then POST them all together", NULL },
     { "bind", 0, 0, G_OPTION_ARG_STRING, &bind, "The viewers' own address (default 127.0.0.1)", "ADDR" },
+    { "sample-ms", 0, 0, G_OPTION_ARG_INT, &sample_ms, "Also report the window in samples of MS: the viewers' whole frames a second", "MS" },
     { NULL }
   };
   gint64 started, deadline, slowest = 0, slowest_real = 0, t0, t1;
@@ -536,7 +626,7 @@ main (int argc, char *argv[])
   if (!g_option_context_parse (context, &argc, &argv, &error) || argc != 4)
     {
       g_printerr ("usage: onair-bench-whep URL N SECONDS [--warmup S] [--hold] [--connect-timeout S] [--full] "
-                  "[--classify] [--at-once] [--bind ADDR]%s%s\n",
+                  "[--classify] [--at-once] [--bind ADDR] [--sample-ms MS]%s%s\n",
                   error ? ": " : "", error ? error->message : "");
       return 2;
     }
@@ -547,9 +637,10 @@ main (int argc, char *argv[])
   base = g_uri_parse (argv[1], G_URI_FLAGS_NONE, &error);
   n = (guint) g_ascii_strtoull (argv[2], NULL, 10);
   seconds = g_ascii_strtod (argv[3], NULL);
-  if (base == NULL || n == 0 || n > 1000 || seconds <= 0)
+  if (base == NULL || n == 0 || n > 1000 || seconds <= 0 || sample_ms < 0 || (sample_ms > 0 && (full || classify)))
     {
-      g_printerr ("onair-bench-whep: need an http:// URL, N from 1 to 1000 and SECONDS > 0\n");
+      g_printerr ("onair-bench-whep: need an http:// URL, N from 1 to 1000 and SECONDS > 0 "
+                  "(--sample-ms: > 0, counting at the transport)\n");
       return 2;
     }
   if (g_uri_get_query (base) != NULL)
@@ -563,6 +654,7 @@ main (int argc, char *argv[])
   viewers = g_new0 (Viewer, n);
   fps = g_new0 (double, n);
   sorted = g_new0 (double, n);
+  whole = g_new0 (double, n);
   answer_ms = g_new0 (double, n);
 
   started = g_get_monotonic_time ();
@@ -620,6 +712,8 @@ main (int argc, char *argv[])
   for (guint i = 0; i < n; i++)
     {
       viewers[i].frames_at_window = viewer_frames (&viewers[i]);
+      viewers[i].whole_at_window = g_atomic_pointer_get (&viewers[i].whole);
+      g_atomic_int_set (&viewers[i].longest_us, 0);
       viewers[i].packets_at_window = g_atomic_pointer_get (&viewers[i].dropped);
       viewers[i].bytes_at_window = g_atomic_pointer_get (&viewers[i].bytes);
     }
@@ -627,11 +721,15 @@ main (int argc, char *argv[])
   g_string_assign (out, "{\"event\":\"window_start\"}");
   bench_emit (out);
 
-  g_usleep ((gulong) (seconds * G_USEC_PER_SEC));
+  if (sample_ms > 0)
+    sample_window (viewers, n, t0, seconds, sample_ms, out);
+  else
+    g_usleep ((gulong) (seconds * G_USEC_PER_SEC));
   t1 = g_get_monotonic_time ();
   span = (t1 - t0) / (double) G_USEC_PER_SEC;
   for (guint i = 0; i < n; i++)
     {
+      whole[i] = (g_atomic_pointer_get (&viewers[i].whole) - viewers[i].whole_at_window) / span;
       fps[i] = (viewer_frames (&viewers[i]) - viewers[i].frames_at_window) / span;
       packets += (g_atomic_pointer_get (&viewers[i].dropped) - viewers[i].packets_at_window) / span;
       bytes += (g_atomic_pointer_get (&viewers[i].bytes) - viewers[i].bytes_at_window) / span;
@@ -649,6 +747,18 @@ main (int argc, char *argv[])
                           sorted[0],
                           n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2,
                           sorted[n - 1]);
+  if (!full && !classify)
+    {
+      qsort (whole, n, sizeof (double), bench_compare_double);
+      gint longest = 0;
+
+      for (guint i = 0; i < n; i++)
+        longest = MAX (longest, g_atomic_int_get (&viewers[i].longest_us));
+      qsort (whole, n, sizeof (double), bench_compare_double);
+      g_string_append_printf (out, ",\"whole_fps_min\":%.2f,\"whole_fps_median\":%.2f,\"longest_wait_ms\":%.1f",
+                              whole[0], n % 2 ? whole[n / 2] : (whole[n / 2 - 1] + whole[n / 2]) / 2,
+                              longest / 1000.0);
+    }
   g_string_append_printf (out, ",\"client_cpu_percent\":%.1f",
                           (bench_cpu_seconds () - cpu0) / span * 100);
   /* Media packets and bytes per second, mean over viewers (transport

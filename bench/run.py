@@ -1172,6 +1172,121 @@ def run_congested(args):
     return r.returncode
 
 
+class CpuSampler:
+    """A process's CPU in % of one core, every `every` seconds, in a thread."""
+
+    def __init__(self, pid, every=0.5):
+        self.pid, self.every, self.samples = pid, every, []
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        t0, c0 = time.monotonic(), proc_cpu_seconds(self.pid)
+        while not self.done.wait(self.every):
+            try:
+                t1, c1 = time.monotonic(), proc_cpu_seconds(self.pid)
+            except OSError:
+                return
+            self.samples.append(100.0 * (c1 - c0) / (t1 - t0))
+            t0, c0 = t1, c1
+
+    def stop(self):
+        self.done.set()
+        self.thread.join()
+        return self.samples
+
+
+def joins_once(bench, source, n, watchers, seconds, join_at):
+    """One round of --joins: `watchers` WebRTC viewers watch for `seconds`;
+    `join_at` s into their window, `n` more join at once. Returns a row."""
+    a = bench.args
+    argv = [a.onair, '--headless', '--source', source, '--port', '0', '--bind', '127.0.0.1',
+            '--no-token', '--max-viewers', '0', '--no-sound']
+    server = Child('onair-joins', argv, bench.logs, env=dict(os.environ, GST_REGISTRY_UPDATE='no'))
+    watch = joiners = None
+    try:
+        url = server.next_line(20)
+        if not url or not url.startswith('http://'):
+            raise BenchError(f'onair printed {url!r}, not its URL')
+        if not wait_until(lambda: http_json(url + 'api/status')['source']['state'] == 'live', 30):
+            raise BenchError(f'onair: source {source} did not go live in 30 s')
+        watch = Child('whep-watchers', [a.whep_client, url, watchers, seconds, '--warmup', '1',
+                                        '--sample-ms', '1000'], bench.logs)
+        watch.next_event('window_start', 30)
+        cpu = CpuSampler(server.pid)
+        time.sleep(join_at)
+        joiners = Child('whep-joiners', [a.whep_client, url, n, 2, '--warmup', '0', '--at-once',
+                                         '--connect-timeout', '20'], bench.logs)
+        joined = joiners.next_event('connected', 60)
+        samples = []
+        while True:
+            line = watch.next_line(seconds + 30)
+            if line is None:
+                raise BenchError('whep-watchers ended before its result')
+            d = json.loads(line) if line.startswith('{') else {}
+            if d.get('event') == 'sample':
+                samples.append(d)
+            elif d.get('event') == 'result':
+                result = d
+                break
+        load = cpu.stop()
+        joiners.wait(60)
+    finally:
+        for c in (joiners, watch):
+            if c is not None:
+                c.kill()
+        server.stop(10)
+    return {
+        'joined': joined['receiving'], 'n': n,
+        'answer_p50_ms': joined['answer_ms_median'], 'answer_max_ms': joined['answer_ms_max'],
+        'slowest_first_frame_ms': joined['slowest_first_frame_ms'],
+        'watch_fps_min': result['whole_fps_min'],
+        'watch_worst_second': min(x['whole_fps_min'] for x in samples) if samples else None,
+        'watch_longest_wait_ms': result['longest_wait_ms'],
+        'server_cpu_mean': sum(load) / len(load) if load else None,
+        'server_cpu_peak': max(load) if load else None,
+    }
+
+
+def run_joins(args):
+    """--joins: a burst of WebRTC viewers joining at once beside viewers
+    already watching, all over loopback with onair-bench-whep (no browser);
+    the table goes to OUT/joins.md."""
+    bench = Bench(args)
+    args.mjpeg_client = args.camera_client = args.plain = args.floor = '/bin/true'
+    bench.resolve_programs()
+    os.makedirs(args.out, exist_ok=True)
+    rows = []
+    try:
+        for key in args.sources:
+            if key == 'rtsp' and bench.rtsp_url is None:
+                bench.start_fixture()
+            source = bench.rtsp_url if key == 'rtsp' else 'test'
+            for run in range(args.runs or 3):
+                row = joins_once(bench, source, args.joins, args.watchers, args.window or 14, 3)
+                row.update(source=key, run=run + 1)
+                log(f'joins {key} run {run + 1}: {row}')
+                rows.append(row)
+    finally:
+        if bench.fixture:
+            bench.fixture.stop(5)
+    head = ('| source | run | joins with video | answers p50 / max (ms) | slowest first picture (ms) '
+            '| watching: fps (window, slowest viewer) | watching: worst second (fps) | watching: longest wait (ms) '
+            '| server CPU mean / peak (% of a core) |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n')
+    body = ''.join(
+        f"| {r['source']} | {r['run']} | {r['joined']} of {r['n']} | {fnum(r['answer_p50_ms'], 0)} / "
+        f"{fnum(r['answer_max_ms'], 0)} | {fnum(r['slowest_first_frame_ms'], 0)} | {fnum(r['watch_fps_min'])} | "
+        f"{fnum(r['watch_worst_second'])} | {fnum(r['watch_longest_wait_ms'], 0)} | "
+        f"{fnum(r['server_cpu_mean'], 0)} / {fnum(r['server_cpu_peak'], 0)} |\n" for r in rows)
+    sys.stdout.write(head + body)
+    with open(os.path.join(args.out, 'joins.md'), 'w') as f:
+        f.write(head + body)
+    with open(os.path.join(args.out, 'joins.json'), 'w') as f:
+        json.dump(rows, f, indent=1)
+    return 0
+
+
 def main():
     p = argparse.ArgumentParser(description='On Air benchmark (see bench/README.md).')
     p.add_argument('--quick', action='store_true', help='1 and 5 viewers, 5-s windows (CI)')
@@ -1197,10 +1312,15 @@ def main():
     p.add_argument('--firefox', action='store_true',
                    help="only Firefox ESR's frame rate at 720p in VP8 (root: network namespaces), see bench/README.md")
     p.add_argument('--losses', default='0,1,2,5', help='--lossy: percent of UDP dropped each way')
-    p.add_argument('--runs', type=int, help='--lossy, --congested: runs of every measurement (default 1); --firefox: runs (default 3)')
+    p.add_argument('--runs', type=int, help='--lossy, --congested: runs of every measurement (default 1); '
+                   '--firefox, --joins: runs (default 3)')
     p.add_argument('--congested', action='store_true',
                    help='only a bandwidth-limited phone beside an unlimited one (root), see bench/README.md')
     p.add_argument('--rate', default='1mbit', help="--congested: the weak phone's link (tc tbf rate)")
+    p.add_argument('--joins', type=int, metavar='N',
+                   help='only N WebRTC viewers joining at once beside viewers already watching (loopback), '
+                        'see bench/README.md')
+    p.add_argument('--watchers', type=int, default=5, help='--joins: the viewers already watching')
     args = p.parse_args()
     args.sources = [s for s in args.sources.split(',') if s]
     if any(s not in ('test', 'rtsp') for s in args.sources):
@@ -1213,6 +1333,8 @@ def main():
         return run_firefox(args)
     if args.congested:
         return run_congested(args)
+    if args.joins:
+        return run_joins(args)
     try:
         return Bench(args).run()
     except BenchError as e:

@@ -313,17 +313,66 @@ test_delete_before_connecting (void)
   test_server_free (ts);
 }
 
+static GstPadProbeReturn
+count_reconfigure_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) == GST_EVENT_RECONFIGURE)
+    g_atomic_int_inc ((gint *) user_data);
+  return GST_PAD_PROBE_OK;
+}
+
+/* The elements of the viewers' webrtcbins that would wait for the clock
+ * before sending (clocksync, nicesink with sync on). */
+static guint
+count_synced_senders (GstElement *pipeline)
+{
+  const char *factories[] = { "clocksync", "nicesink" };
+  guint n = 0;
+
+  for (guint f = 0; f < G_N_ELEMENTS (factories); f++)
+    {
+      g_autoptr(GPtrArray) found = test_find_factory (pipeline, factories[f]);
+
+      g_assert_cmpuint (found->len, >, 0);
+      for (guint i = 0; i < found->len; i++)
+        {
+          gboolean sync = FALSE;
+
+          g_object_get (g_ptr_array_index (found, i), "sync", &sync, NULL);
+          n += sync;
+        }
+    }
+  return n;
+}
+
 static void
 test_many_join_at_once (void)
 {
   TestServer *ts = test_server_new ("test", TEST_TOKEN, 20);
   WhepViewer *viewers[6];
   char *locations[G_N_ELEMENTS (viewers)];
+  GstElement *pipeline = on_air_broadcast_get_pipeline (ts->broadcast);
+  g_autoptr(GPtrArray) sources = NULL;
+  g_autoptr(GstPad) source_pad = NULL;
+  g_autoptr(GstBus) bus = NULL;
+  gint reconfigures = 0;
 
   g_assert_true (test_server_wait_live (ts, 10000));
+  viewers[0] = whep_viewer_new ("H264", FALSE);
+  locations[0] = test_whep_connect (ts, viewers[0]);
+  g_assert_true (test_whep_wait_frames (viewers[0], 30, 15000));
+
+  /* The encoder runs now, and viewers who join take the caps it has: the
+   * source is not asked to negotiate again (each time it did, it stood
+   * still in an ALLOCATION query until every queue had drained). */
+  sources = test_find_factory (pipeline, "videotestsrc");
+  g_assert_cmpuint (sources->len, ==, 1);
+  source_pad = gst_element_get_static_pad (g_ptr_array_index (sources, 0), "src");
+  gst_pad_add_probe (source_pad, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, count_reconfigure_probe, &reconfigures, NULL);
+
   /* Joining a payloader that already runs, one after the other, quickly:
    * each answer must send video, each viewer must play. */
-  for (guint i = 0; i < G_N_ELEMENTS (viewers); i++)
+  for (guint i = 1; i < G_N_ELEMENTS (viewers); i++)
     {
       viewers[i] = whep_viewer_new ("H264", FALSE);
       locations[i] = test_whep_connect (ts, viewers[i]);
@@ -332,6 +381,19 @@ test_many_join_at_once (void)
     g_assert_true (test_whep_wait_frames (viewers[i], 30, 15000));
   g_assert_cmpuint (count_viewers (ts, "webrtc"), ==, G_N_ELEMENTS (viewers));
   g_assert_cmpuint (on_air_broadcast_count_encoders (ts->broadcast), ==, 1);
+  g_assert_cmpint (g_atomic_int_get (&reconfigures), ==, 0);
+
+  /* Each viewer's packets leave as they come, without waiting for the
+   * clock plus a latency that every join changes. */
+  g_assert_cmpuint (count_synced_senders (pipeline), ==, 0);
+
+  /* The pipeline's bus queues only what the broadcast reads (errors and
+   * warnings), not the thousands of state changes a burst of viewers
+   * posts. */
+  bus = gst_element_get_bus (pipeline);
+  gst_element_post_message (pipeline, gst_message_new_application (GST_OBJECT (pipeline),
+                                                                   gst_structure_new_empty ("on-air-test")));
+  g_assert_null (gst_bus_peek (bus));
 
   for (guint i = 0; i < G_N_ELEMENTS (viewers); i++)
     {

@@ -210,7 +210,7 @@ on_air_broadcast_attach_audio (OnAirBroadcast *self, GstElement *webrtcbin, guin
   gst_element_sync_state_with_parent (tap->queue);
 
   queue_sink = gst_element_get_static_pad (tap->queue, "sink");
-  tap->tee_pad = gst_element_request_pad_simple (group->tee, "src_%u");
+  tap->tee_pad = on_air_request_viewer_pad (group->tee);
   gst_pad_link (tap->tee_pad, queue_sink);
   g_ptr_array_add (self->audio->taps, tap);
   return tap;

@@ -52,6 +52,33 @@ on_air_make_capsfilter (const char *caps_string)
   return filter;
 }
 
+static GstPadProbeReturn
+drop_reconfigure_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) == GST_EVENT_RECONFIGURE)
+    return GST_PAD_PROBE_DROP;
+  return GST_PAD_PROBE_OK;
+}
+
+/* A pad of @tee for one viewer. The viewer takes the caps the tee has
+ * (the new pad holds its sticky events), so nothing upstream needs to
+ * negotiate again for it, and nothing will: linking the pad, and the
+ * links webrtcbin makes inside as it answers, send RECONFIGURE upstream,
+ * which would have the encoder and the source negotiate once more, each
+ * with an ALLOCATION query that waits in every queue of every branch
+ * until it has drained. A hundred viewers joining at once did that about
+ * three hundred times, and the source stood still for up to 0.4 s at a
+ * time (bench/run.py --joins). The probe drops RECONFIGURE on its way up
+ * through this pad only. */
+GstPad *
+on_air_request_viewer_pad (GstElement *tee)
+{
+  GstPad *pad = gst_element_request_pad_simple (tee, "src_%u");
+
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, drop_reconfigure_probe, NULL, NULL);
+  return pad;
+}
+
 OnAirBranch *
 on_air_branch_new (OnAirFmt input)
 {

@@ -238,6 +238,7 @@ GstElement  *on_air_make_queue                  (gboolean          leaky,
                                                  guint             max_buffers,
                                                  guint64           max_time);
 GstElement  *on_air_make_capsfilter             (const char       *caps_string);
+GstPad      *on_air_request_viewer_pad          (GstElement       *tee);
 OnAirBranch *on_air_branch_new                  (OnAirFmt          input);
 void         on_air_branch_add                  (OnAirBranch      *branch,
                                                  GstElement       *element);

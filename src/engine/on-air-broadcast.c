@@ -285,6 +285,23 @@ bus_cb (GstBus *bus, GstMessage *message, gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Any thread, as a message is posted: only what bus_cb() reads is queued
+ * for the main context. Each viewer's webrtcbin is some thirty elements
+ * whose every state change, stream status and latency update is posted;
+ * a hundred viewers joining within a second posted tens of thousands,
+ * and all of them went through the bus's one queue, which hundreds of
+ * threads then pushed to at once: on two cores they spun against each
+ * other for seconds while the main context sat behind them, and no viewer
+ * got an answer (bench/run.py --joins). The bins have handled each
+ * message (state, latency, EOS) before it gets here. */
+static GstBusSyncReply
+keep_errors_and_warnings (GstBus *bus, GstMessage *message, gpointer user_data)
+{
+  if (GST_MESSAGE_TYPE (message) & (GST_MESSAGE_ERROR | GST_MESSAGE_WARNING))
+    return GST_BUS_PASS;
+  return GST_BUS_DROP;
+}
+
 /* ---------------------------------------------------------------------- */
 /* watchdog: the source's frame rate, a stall, a source that never starts */
 
@@ -405,6 +422,7 @@ build_pipeline (OnAirBroadcast *self, GError **error)
   watch_stages (self);
 
   bus = gst_element_get_bus (self->pipeline);
+  gst_bus_set_sync_handler (bus, keep_errors_and_warnings, NULL, NULL);
   self->bus_watch = gst_bus_add_watch (bus, bus_cb, self);
   on_air_frame_slots_build (self);
 

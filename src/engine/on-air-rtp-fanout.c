@@ -408,7 +408,7 @@ on_air_broadcast_attach_webrtc (OnAirBroadcast      *self,
   tap->live_pad = tap->funnel_pad;
   gst_pad_add_probe (tap->funnel_pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
                      on_air_rtp_rung_probe, tap, NULL);
-  tap->tee_pad = gst_element_request_pad_simple (group->tee, "src_%u");
+  tap->tee_pad = on_air_request_viewer_pad (group->tee);
   gst_pad_link (tap->tee_pad, tap->funnel_pad);
 
   g_ptr_array_add (self->taps, tap);

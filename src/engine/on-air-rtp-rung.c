@@ -302,7 +302,7 @@ on_air_broadcast_move_webrtc (OnAirBroadcast *self, OnAirRtpTap *tap, OnAirRung 
   tap->move_forced = FALSE;
   tap->moved = FALSE;
   g_mutex_unlock (&tap->lock);
-  tap->next_tee_pad = gst_element_request_pad_simple (group->tee, "src_%u");
+  tap->next_tee_pad = on_air_request_viewer_pad (group->tee);
   gst_pad_link (tap->next_tee_pad, tap->next_funnel_pad);
 
   tap->move_started_at = g_get_monotonic_time ();

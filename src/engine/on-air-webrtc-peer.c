@@ -401,6 +401,7 @@ attach_webrtcbin (OnAirWebrtcPeer *self, GError **error)
   on_air_webrtcbin_disable_upnp (self->webrtcbin);
   on_air_webrtcbin_disable_ice_tcp (self->webrtcbin);
   on_air_webrtcbin_pace_checks_faster (self->webrtcbin);
+  on_air_webrtcbin_send_unsynced (self->webrtcbin);
   if (self->bind_address != NULL && !on_air_webrtcbin_restrict_to_address (self->webrtcbin, self->bind_address))
     {
       gst_clear_object (&self->webrtcbin);

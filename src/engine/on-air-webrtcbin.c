@@ -229,6 +229,48 @@ on_air_webrtcbin_disable_retransmission (GstElement *webrtcbin)
 }
 
 /* ---------------------------------------------------------------------- */
+/* sending without waiting for the clock                                  */
+
+static void
+unsync (GstElement *element)
+{
+  if (made_by (element, "clocksync") || made_by (element, "nicesink"))
+    g_object_set (element, "sync", FALSE, NULL);
+}
+
+static void
+on_deep_sink_added (GstBin *bin, GstBin *sub_bin, GstElement *element, gpointer user_data)
+{
+  unsync (element);
+}
+
+/* webrtcbin 1.22 holds each packet twice until the clock reaches its time
+ * plus the pipeline's latency: in a clocksync behind every sink pad and in
+ * its nicesink. Live media is paced by its source already, so the waits
+ * only ever hold packets back: each viewer's thread waited on the clock
+ * twice a frame, and each time viewers joined the pipeline's latency was
+ * worked out again and every viewer's packets waited anew (viewers watching
+ * through a burst of a hundred joins stood still for 50–130 ms at a time
+ * in those waits; bench/run.py --joins). Sent as they come instead. */
+void
+on_air_webrtcbin_send_unsynced (GstElement *webrtcbin)
+{
+  g_autoptr(GstIterator) it = NULL;
+  GValue item = G_VALUE_INIT;
+
+  g_return_if_fail (GST_IS_BIN (webrtcbin));
+
+  g_signal_connect (webrtcbin, "deep-element-added", G_CALLBACK (on_deep_sink_added), NULL);
+  it = gst_bin_iterate_recurse (GST_BIN (webrtcbin));
+  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK)
+    {
+      unsync (g_value_get_object (&item));
+      g_value_reset (&item);
+    }
+  g_value_unset (&item);
+}
+
+/* ---------------------------------------------------------------------- */
 /* FEC bypass                                                             */
 
 static gboolean

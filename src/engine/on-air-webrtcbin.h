@@ -20,6 +20,9 @@ gboolean         on_air_webrtcbin_restrict_to_address (GstElement          *webr
 /* Has libnice pace its connectivity checks at the lowest interval
  * RFC 8445 allows, so ICE comes up sooner. */
 void             on_air_webrtcbin_pace_checks_faster  (GstElement          *webrtcbin);
+/* Has @webrtcbin send each packet as it comes instead of waiting for the
+ * clock (its clocksyncs and its nicesink). */
+void             on_air_webrtcbin_send_unsynced       (GstElement          *webrtcbin);
 /* Links around the ULPFEC and RED encoders webrtcbin puts in front of each
  * send session when the local description carries neither. Call before
  * media flows. */
