@@ -1,7 +1,7 @@
 /* onair-bench-whep: N WebRTC (WHEP) viewers in one process, for the benchmark
  *
  *   onair-bench-whep URL N SECONDS [--warmup S] [--hold] [--connect-timeout S] [--full] [--classify]
- *                    [--at-once] [--bind ADDR]
+ *                    [--at-once] [--bind ADDR] [--sample-ms MS]
  *
  * Each viewer is its own recvonly webrtcbin: ICE, DTLS and RTCP as a
  * browser does them. Frames are counted by the RTP marker bit, which SRTP
@@ -20,7 +20,11 @@
  * as a Bearer token.
  *
  * stdout carries JSON lines like onair-bench-mjpeg's: "connected",
- * "window_start", then "result" with the per-viewer fps. With --hold the
+ * "window_start", then "result" with the per-viewer fps. Counting at the
+ * transport, "result" also has whole frames (every packet of the frame
+ * came, in order) and the longest wait between two frames; --sample-ms
+ * adds a "sample" line every MS of the window with the slowest and the
+ * median viewer's whole frames a second in it. With --hold the
  * viewers stay until stdin closes, then leave with DELETE.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
