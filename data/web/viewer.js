@@ -321,11 +321,18 @@
     return { inbound, codec, pair, at: performance.now() };
   }
 
-  async function readCodec (s) {
+  /* The codec for the status line. Firefox may list it in getStats() a
+   * moment after the first frame: asked again a few times. */
+  async function readCodec (s, tries = 10) {
     try {
       const stats = await readStats(s);
-      if (!alive(s) || !stats || !stats.codec)
+      if (!alive(s))
         return;
+      if (!stats || !stats.codec) {
+        if (tries > 1)
+          setTimeout(() => readCodec(s, tries - 1), 300);
+        return;
+      }
       s.codec = codecName(stats.codec.mimeType);
       showLive(s);
     } catch (error) {

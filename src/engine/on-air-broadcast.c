@@ -299,6 +299,8 @@ keep_errors_and_warnings (GstBus *bus, GstMessage *message, gpointer user_data)
 {
   if (GST_MESSAGE_TYPE (message) & (GST_MESSAGE_ERROR | GST_MESSAGE_WARNING))
     return GST_BUS_PASS;
+  /* A sync handler owns what it drops: the message holds its element. */
+  gst_message_unref (message);
   return GST_BUS_DROP;
 }
 
