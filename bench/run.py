@@ -1088,37 +1088,53 @@ def _cpu_model():
     return platform.machine()
 
 
+def bench_for_mode(args, *clients):
+    """A Bench for a mode of its own (--lossy, --firefox, --congested,
+    --joins): On Air, the RTSP fixture and only the given client programs
+    are looked for (or built)."""
+    for name in ('mjpeg_client', 'whep_client', 'camera_client', 'plain', 'floor'):
+        if name not in clients:
+            setattr(args, name, '/bin/true')
+    bench = Bench(args)
+    bench.resolve_programs()
+    os.makedirs(args.out, exist_ok=True)
+    return bench
+
+
+def run_node_mode(args, name, options, table_start):
+    """Runs bench/NAME.mjs with On Air and `options`, passes its output
+    through and writes its Markdown table (from the line starting with
+    `table_start`) to OUT/NAME.md. Exit status 77 means it skipped, as it
+    said."""
+    argv = [shutil.which('node'), os.path.join(HERE, name + '.mjs'), '--onair', args.onair] + [str(o) for o in options]
+    log(f'{name}:', ' '.join(argv))
+    r = subprocess.run(argv, stdout=subprocess.PIPE, text=True)
+    sys.stdout.write(r.stdout)
+    if r.returncode == 77:
+        return 0
+    table = r.stdout[r.stdout.find(table_start):] if table_start in r.stdout else ''
+    with open(os.path.join(args.out, name + '.md'), 'w') as f:
+        f.write(table)
+    return r.returncode
+
+
 def run_lossy(args):
     """--lossy: WebRTC playback over a lossy link (bench/lossy.mjs), one
     viewer per source and loss; the table goes to OUT/lossy.md."""
-    bench = Bench(args)
-    args.mjpeg_client = args.whep_client = args.camera_client = args.plain = args.floor = '/bin/true'
-    bench.resolve_programs()
+    bench = bench_for_mode(args)
     status = bench.resolve_chromium()
     if status != 'ok':
         log('lossy:', status)
         return 1
-    os.makedirs(args.out, exist_ok=True)
-    argv = [shutil.which('node'), os.path.join(HERE, 'lossy.mjs'), '--onair', args.onair,
-            '--fixture', args.fixture, '--chromium', args.chromium, '--losses', args.losses,
-            '--sources', ','.join(args.sources), '--seconds', str(args.window or 20), '--runs', str(args.runs or 1)]
-    log('lossy:', ' '.join(argv))
-    r = subprocess.run(argv, stdout=subprocess.PIPE, text=True)
-    sys.stdout.write(r.stdout)
-    if r.returncode == 77:
-        return 0  # skipped, as it said
-    table = r.stdout[r.stdout.find('| source'):] if '| source' in r.stdout else ''
-    with open(os.path.join(args.out, 'lossy.md'), 'w') as f:
-        f.write(table)
-    return r.returncode
+    return run_node_mode(args, 'lossy', ['--fixture', args.fixture, '--chromium', args.chromium,
+                                         '--losses', args.losses, '--sources', ','.join(args.sources),
+                                         '--seconds', args.window or 20, '--runs', args.runs or 1], '| source')
 
 
 def run_firefox(args):
     """--firefox: the frame rate Debian's Firefox ESR shows at 1280×720 in
     VP8 (bench/firefox.mjs); the table goes to OUT/firefox.md."""
-    bench = Bench(args)
-    args.mjpeg_client = args.whep_client = args.camera_client = args.plain = args.floor = '/bin/true'
-    bench.resolve_programs()
+    bench_for_mode(args)
     if not shutil.which('node'):
         log('firefox: skipped: node is not installed')
         return 1
@@ -1133,43 +1149,20 @@ def run_firefox(args):
         if r.returncode != 0:
             log('firefox: skipped: npm ci failed')
             return 1
-    os.makedirs(args.out, exist_ok=True)
-    argv = [shutil.which('node'), os.path.join(HERE, 'firefox.mjs'), '--onair', args.onair,
-            '--seconds', str(args.window or 20), '--runs', str(args.runs or 3)]
-    log('firefox:', ' '.join(argv))
-    r = subprocess.run(argv, stdout=subprocess.PIPE, text=True)
-    sys.stdout.write(r.stdout)
-    if r.returncode == 77:
-        return 0  # skipped, as it said
-    table = r.stdout[r.stdout.find('| run'):] if '| run' in r.stdout else ''
-    with open(os.path.join(args.out, 'firefox.md'), 'w') as f:
-        f.write(table)
-    return r.returncode
+    return run_node_mode(args, 'firefox', ['--seconds', args.window or 20, '--runs', args.runs or 3], '| run')
 
 
 def run_congested(args):
     """--congested: a bandwidth-limited phone beside an unlimited one
     (bench/congested.mjs); the table goes to OUT/congested.md."""
-    bench = Bench(args)
-    args.mjpeg_client = args.whep_client = args.camera_client = args.plain = args.floor = '/bin/true'
-    bench.resolve_programs()
+    bench = bench_for_mode(args)
     status = bench.resolve_chromium()
     if status != 'ok':
         log('congested:', status)
         return 1
-    os.makedirs(args.out, exist_ok=True)
-    argv = [shutil.which('node'), os.path.join(HERE, 'congested.mjs'), '--onair', args.onair,
-            '--fixture', args.fixture, '--chromium', args.chromium, '--rate', args.rate,
-            '--sources', ','.join(args.sources), '--seconds', str(args.window or 30), '--runs', str(args.runs or 1)]
-    log('congested:', ' '.join(argv))
-    r = subprocess.run(argv, stdout=subprocess.PIPE, text=True)
-    sys.stdout.write(r.stdout)
-    if r.returncode == 77:
-        return 0  # skipped, as it said
-    table = r.stdout[r.stdout.find('| source'):] if '| source' in r.stdout else ''
-    with open(os.path.join(args.out, 'congested.md'), 'w') as f:
-        f.write(table)
-    return r.returncode
+    return run_node_mode(args, 'congested', ['--fixture', args.fixture, '--chromium', args.chromium,
+                                             '--rate', args.rate, '--sources', ','.join(args.sources),
+                                             '--seconds', args.window or 30, '--runs', args.runs or 1], '| source')
 
 
 class CpuSampler:
@@ -1255,10 +1248,7 @@ def run_joins(args):
     """--joins: a burst of WebRTC viewers joining at once beside viewers
     already watching, all over loopback with onair-bench-whep (no browser);
     the table goes to OUT/joins.md."""
-    bench = Bench(args)
-    args.mjpeg_client = args.camera_client = args.plain = args.floor = '/bin/true'
-    bench.resolve_programs()
-    os.makedirs(args.out, exist_ok=True)
+    bench = bench_for_mode(args, 'whep_client')
     rows = []
     try:
         for key in args.sources:

@@ -244,6 +244,12 @@ on_deep_sink_added (GstBin *bin, GstBin *sub_bin, GstElement *element, gpointer 
   unsync (element);
 }
 
+static void
+unsync_item (const GValue *item, gpointer user_data)
+{
+  unsync (g_value_get_object (item));
+}
+
 /* webrtcbin 1.22 holds each packet twice until the clock reaches its time
  * plus the pipeline's latency: in a clocksync behind every sink pad and in
  * its nicesink. Live media is paced by its source already, so the waits
@@ -256,18 +262,12 @@ void
 on_air_webrtcbin_send_unsynced (GstElement *webrtcbin)
 {
   g_autoptr(GstIterator) it = NULL;
-  GValue item = G_VALUE_INIT;
 
   g_return_if_fail (GST_IS_BIN (webrtcbin));
 
   g_signal_connect (webrtcbin, "deep-element-added", G_CALLBACK (on_deep_sink_added), NULL);
   it = gst_bin_iterate_recurse (GST_BIN (webrtcbin));
-  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK)
-    {
-      unsync (g_value_get_object (&item));
-      g_value_reset (&item);
-    }
-  g_value_unset (&item);
+  gst_iterator_foreach (it, unsync_item, NULL);
 }
 
 /* ---------------------------------------------------------------------- */
