@@ -2,7 +2,8 @@
 //
 //   node lossy.mjs --onair PATH --fixture PATH [--losses 0,1,2,5]
 //                  [--sources test,rtsp] [--seconds 20] [--runs 1]
-//                  [--burst N --whep-client PATH] [--codec h264|vp8]
+//                  [--burst N --whep-client PATH] [--burst-nice 0|19]
+//                  [--codec h264|vp8]
 //
 // On Air runs in one network namespace, headless Chromium in another,
 // joined by a veth pair whose phone side drops the given percentage of
@@ -16,6 +17,10 @@
 // that scanned the QR code at once). The measured viewer, sampled twice a
 // second, shows what the burst costs a viewer already watching: its fps
 // over the window and in its worst second after the joins were let go.
+// --burst-nice 19 runs the joining client at nice 19, leaving it only the
+// CPU nobody else wants: phones bring their own CPU, and here the hundred
+// client webrtcbins share the two cores with On Air and the Chromium
+// that is measured (bench/run.py --joins does the same).
 // Root only; exits 77 (skipped) where namespaces cannot be made.
 //
 // SPDX-License-Identifier: GPL-3.0-or-later
@@ -38,7 +43,7 @@ const require = createRequire(import.meta.url);
 function parseArgs () {
   const args = { losses: '0,1,2,5', sources: 'test,rtsp', seconds: 20, runs: 1, chromium: '/usr/bin/chromium',
     onair: path.join(here, '../_build/src/onair'), fixture: path.join(here, '../_build/tests/onair-rtsp-fixture'),
-    burst: 0, codec: 'h264', 'whep-client': path.join(here, '../_build/bench/onair-bench-whep') };
+    burst: 0, 'burst-nice': 0, codec: 'h264', 'whep-client': path.join(here, '../_build/bench/onair-bench-whep') };
   const argv = process.argv.slice(2);
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i].replace(/^--/, '');
@@ -53,13 +58,14 @@ function parseArgs () {
   args.seconds = Number(args.seconds);
   args.runs = Number(args.runs);
   args.burst = Number(args.burst);
+  args['burst-nice'] = Number(args['burst-nice']);
   return args;
 }
 
 /* N viewers joining at once, from the phone's namespace: resolves to
  * onair-bench-whep's "connected" line (how many got video, how fast). */
 function burst (link, args, url) {
-  const proc = link.spawn(link.phoneNs, [args['whep-client'], url, String(args.burst), '1', '--warmup', '0', '--at-once',
+  const proc = link.spawn(link.phoneNs, ['nice', '-n', String(args['burst-nice']), args['whep-client'], url, String(args.burst), '1', '--warmup', '0', '--at-once',
                                            '--bind', link.phoneAddr],
                           { stdio: ['ignore', 'pipe', 'ignore'] });
   return new Promise((resolve) => {

@@ -404,6 +404,63 @@ test_many_join_at_once (void)
   test_server_free (ts);
 }
 
+static GstPadProbeReturn
+stall_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  return GST_PAD_PROBE_OK; /* blocks while installed */
+}
+
+/* The server's thread for one viewer stalls (a busy machine) past what
+ * its queue holds, and the queue sheds. What follows the shed refers to
+ * frames the viewer never got, cannot be resent and cannot be shown: the
+ * viewer's packets start again at a keyframe, which comes at once (not at
+ * the end of the encoder's 2-s GOP, nor when the browser thinks of asking:
+ * Chromium sometimes never did). A viewer beside it sheds nothing. */
+static void
+test_shed_resumes_at_keyframe (void)
+{
+  TestServer *ts = test_server_new ("test", TEST_TOKEN, 10);
+  g_autoptr(WhepViewer) stalled = whep_viewer_new ("H264", FALSE);
+  g_autoptr(WhepViewer) other = whep_viewer_new ("H264", FALSE);
+  g_autofree char *loc_stalled = NULL;
+  g_autofree char *loc_other = NULL;
+  g_autoptr(GPtrArray) webrtcbins = NULL;
+  g_autoptr(GstPad) sink = NULL;
+  g_autoptr(GstPad) queue_src = NULL;
+  guint64 frames;
+  guint gaps = 0;
+  gulong stall;
+
+  g_assert_true (test_server_wait_live (ts, 10000));
+  loc_stalled = test_whep_connect (ts, stalled);
+  g_assert_true (test_whep_wait_frames (stalled, 30, 15000));
+  webrtcbins = test_find_factory (on_air_broadcast_get_pipeline (ts->broadcast), "webrtcbin");
+  g_assert_cmpuint (webrtcbins->len, ==, 1);
+  sink = gst_element_get_static_pad (g_ptr_array_index (webrtcbins, 0), "sink_0");
+  queue_src = gst_pad_get_peer (sink);
+  g_assert_nonnull (queue_src);
+  loc_other = test_whep_connect (ts, other);
+  g_assert_true (test_whep_wait_frames (other, 30, 15000));
+
+  /* Mid-GOP: the encoder's next keyframe of its own is up to 2 s away. */
+  test_spin (700);
+  stall = gst_pad_add_probe (queue_src, GST_PAD_PROBE_TYPE_BLOCK | GST_PAD_PROBE_TYPE_DATA_DOWNSTREAM,
+                             stall_probe, NULL, NULL);
+  test_spin (800);
+  gst_pad_remove_probe (queue_src, stall);
+  frames = whep_viewer_get_frames (stalled);
+  g_assert_true (test_whep_wait_frames (stalled, frames + 30, 5000));
+
+  g_assert_cmpint (viewer_packets_shed (ts, loc_stalled), >, 0);
+  g_assert_cmpuint (whep_viewer_get_undecodable_frames (stalled, &gaps), ==, 0);
+  g_assert_cmpuint (gaps, >, 0);
+  g_assert_cmpint (viewer_packets_shed (ts, loc_other), ==, 0);
+  g_assert_cmpuint (whep_viewer_get_undecodable_frames (other, &gaps), ==, 0);
+  g_assert_cmpuint (gaps, ==, 0);
+
+  test_server_free (ts);
+}
+
 static guint
 get_page (TestServer *ts, const char *bearer)
 {
@@ -490,6 +547,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/webrtc/vanished-viewer-removed", test_vanished_viewer_removed);
   g_test_add_func ("/webrtc/delete-before-connecting", test_delete_before_connecting);
   g_test_add_func ("/webrtc/many-join-at-once", test_many_join_at_once);
+  g_test_add_func ("/webrtc/shed-resumes-at-keyframe", test_shed_resumes_at_keyframe);
   g_test_add_func ("/webrtc/page-warms-encoder", test_page_warms_encoder);
   return g_test_run ();
 }

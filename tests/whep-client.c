@@ -49,6 +49,17 @@ struct _WhepViewer
   guint16     last_seq;
   guint32     last_ssrc;
   guint       discontinuities;
+  /* The decrypted video, in order, under lock: frames that came after a
+   * gap in the sequence numbers and before a keyframe (a decoder cannot
+   * show them). */
+  gboolean    order_seen;
+  guint16     order_seq;
+  guint32     order_ts;
+  gboolean    broken;         /* a gap, and no keyframe since */
+  gboolean    frame_broken;   /* the current frame began while broken */
+  gboolean    frame_key;      /* the current frame carries a keyframe */
+  guint       gaps;
+  guint       undecodable;
 };
 
 /* H.264 RTP (RFC 6184): whether @p starts a NAL unit (a FU-A fragment
@@ -80,8 +91,42 @@ h264_packet_info (const guint8 *p, guint len, gboolean *starts, gboolean *idr)
     *idr = type == 5;
 }
 
+/* Under lock: one packet of the decrypted video, in the order webrtcbin
+ * gives them. */
+static void
+note_order (WhepViewer *viewer, GstBuffer *buffer, guint32 ts, gboolean idr)
+{
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  guint16 seq;
+
+  if (!gst_rtp_buffer_map (buffer, GST_MAP_READ, &rtp))
+    return;
+  seq = gst_rtp_buffer_get_seq (&rtp);
+  gst_rtp_buffer_unmap (&rtp);
+  if (viewer->order_seen && seq != (guint16) (viewer->order_seq + 1))
+    {
+      viewer->gaps++;
+      viewer->broken = TRUE;
+    }
+  if (!viewer->order_seen || ts != viewer->order_ts)
+    {
+      if (viewer->order_seen && viewer->frame_broken && !viewer->frame_key)
+        viewer->undecodable++;
+      viewer->order_ts = ts;
+      viewer->frame_broken = viewer->broken;
+      viewer->frame_key = FALSE;
+    }
+  if (idr)
+    {
+      viewer->frame_key = TRUE;
+      viewer->broken = FALSE;
+    }
+  viewer->order_seen = TRUE;
+  viewer->order_seq = seq;
+}
+
 static GstPadProbeReturn
-first_frame_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+video_packet_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
   WhepViewer *viewer = user_data;
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
@@ -99,6 +144,7 @@ first_frame_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
     starts = idr = on_air_rtp_starts_keyframe (GST_PAD_PROBE_INFO_BUFFER (info), ON_AIR_CODEC_VP8);
 
   g_mutex_lock (&viewer->lock);
+  note_order (viewer, GST_PAD_PROBE_INFO_BUFFER (info), ts, idr);
   if (!viewer->first_seen)
     {
       viewer->first_seen = TRUE;
@@ -110,7 +156,7 @@ first_frame_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   else if (idr)
     viewer->first_has_idr = TRUE;
   g_mutex_unlock (&viewer->lock);
-  return viewer->first_done ? GST_PAD_PROBE_REMOVE : GST_PAD_PROBE_OK;
+  return GST_PAD_PROBE_OK;
 }
 
 static GstPadProbeReturn
@@ -247,7 +293,7 @@ on_pad_added (GstElement *webrtcbin, GstPad *pad, gpointer user_data)
   gst_pad_add_probe (count_pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, caps_probe, viewer, NULL);
   gst_element_sync_state_with_parent (bin);
   sink_pad = gst_element_get_static_pad (bin, "sink");
-  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, first_frame_probe, viewer, NULL);
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, video_packet_probe, viewer, NULL);
   gst_pad_link (pad, sink_pad);
 }
 
@@ -503,6 +549,18 @@ guint64
 whep_viewer_get_frames (WhepViewer *viewer)
 {
   return g_atomic_pointer_get (&viewer->frames);
+}
+
+guint
+whep_viewer_get_undecodable_frames (WhepViewer *viewer, guint *gaps)
+{
+  guint n;
+
+  g_mutex_lock (&viewer->lock);
+  n = viewer->undecodable;
+  *gaps = viewer->gaps;
+  g_mutex_unlock (&viewer->lock);
+  return n;
 }
 
 gboolean

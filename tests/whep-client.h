@@ -35,6 +35,10 @@ void        whep_viewer_set_loss     (WhepViewer  *viewer,
 /* Since the first whep_viewer_set_loss(): how often the video's RTP
  * sequence jumped (by more than a loss makes) or its SSRC changed. */
 guint       whep_viewer_get_discontinuities (WhepViewer *viewer);
+/* Frames that came after a gap in the video's sequence numbers and
+ * before the next keyframe, which no decoder can show; @gaps: the gaps. */
+guint       whep_viewer_get_undecodable_frames (WhepViewer *viewer,
+                                                guint      *gaps);
 /* TRUE if the first RTP packets received were a whole keyframe (H.264: an
  * access unit with an IDR slice, from its first NAL unit; VP8: its first
  * packet starts a key frame). @known: whether that frame is complete (a

@@ -38,10 +38,13 @@ struct _OnAirRtpTap
   GstPad     *tee_pad;
   GstPad     *funnel_pad;
   gssize      frames_sent;    /* atomic */
-  gssize      frames_dropped; /* atomic; RTP packets the leaky queue shed */
+  gssize      frames_dropped; /* atomic; times the leaky queue shed */
   gint        open;           /* atomic: media flows from the next keyframe */
   gint64      opened_at;      /* monotonic µs; set before open */
   gboolean    bounded;        /* streaming thread: the queue sheds old packets */
+  gint        shed;           /* atomic: the queue shed since the tap looked */
+  gboolean    resync;         /* streaming thread: dropping until a keyframe */
+  gint64      resync_at;      /* streaming thread: the shed it saw last, µs */
   OnAirRtpTapLostFunc lost_func;
   gpointer    lost_data;
 

@@ -140,6 +140,15 @@ keyframe_wanted_on_main (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Any thread: a keyframe under the main context's rate limit, asked for
+ * once however many threads want one before the main context runs. */
+static void
+want_keyframe_from_thread (OnAirBroadcast *self)
+{
+  if (g_atomic_int_compare_and_exchange (&self->keyframe_wanted, 0, 1))
+    on_air_broadcast_run_on_main (self, keyframe_wanted_on_main, g_object_ref (self), g_object_unref);
+}
+
 /* A viewer's RTP session asks for a keyframe (the browser sent a PLI or
  * FIR): the request goes to the main context's rate limit instead of up
  * the shared branch to the encoder (or, on the pass-through path, to the
@@ -152,9 +161,7 @@ keyframe_request_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 
   if (!gst_video_event_is_force_key_unit (event))
     return GST_PAD_PROBE_OK;
-  if (g_atomic_int_compare_and_exchange (&tap->broadcast->keyframe_wanted, 0, 1))
-    on_air_broadcast_run_on_main (tap->broadcast, keyframe_wanted_on_main,
-                                  g_object_ref (tap->broadcast), g_object_unref);
+  want_keyframe_from_thread (tap->broadcast);
   return GST_PAD_PROBE_DROP;
 }
 
@@ -262,6 +269,55 @@ count_frames_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
+static GstBuffer *
+probe_first_buffer (GstPadProbeInfo *info)
+{
+  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER_LIST)
+    {
+      GstBufferList *list = GST_PAD_PROBE_INFO_BUFFER_LIST (info);
+
+      return gst_buffer_list_length (list) > 0 ? gst_buffer_list_get (list, 0) : NULL;
+    }
+  return GST_PAD_PROBE_INFO_BUFFER (info);
+}
+
+/* After the viewer's queue shed packets, the frames behind them refer to
+ * what the viewer never got: sent, they cost this machine (busy enough
+ * already to have shed) an encryption and a send each, and the browser
+ * cannot show them, nor have them resent, as the retransmission buffer
+ * never saw the shed packets. Chromium waited up to seconds before asking
+ * for a keyframe (pliCount 0 through 5 s of freezes in a burst of joins).
+ * So the viewer's packets stop at the shed and start again at a keyframe,
+ * asked for under the shared rate limit once the queue flows again (a
+ * keyframe asked for while it still sheds would be shed too); or, where
+ * none comes (a camera's long GOP, keyframes that cannot be told apart),
+ * KEYFRAME_WAIT_US after the last shed. Only this machine sheds there: a
+ * viewer on a slow link loses its packets on the link (the socket never
+ * blocks), and has them resent on NACK. On the queue's source pad, behind
+ * the keyframe gate, which forgets a shed before the viewer's first
+ * keyframe. */
+static GstPadProbeReturn
+resync_after_shed_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  OnAirRtpTap *tap = user_data;
+  gint64 now;
+
+  if (!tap->resync && !g_atomic_int_get (&tap->shed))
+    return GST_PAD_PROBE_OK;
+  now = g_get_monotonic_time ();
+  if (g_atomic_int_compare_and_exchange (&tap->shed, 1, 0))
+    {
+      tap->resync = TRUE;
+      tap->resync_at = now;
+      want_keyframe_from_thread (tap->broadcast);
+    }
+  if (!on_air_rtp_starts_keyframe (probe_first_buffer (info), tap->codec) &&
+      now - tap->resync_at < KEYFRAME_WAIT_US)
+    return GST_PAD_PROBE_DROP;
+  tap->resync = FALSE;
+  return GST_PAD_PROBE_OK;
+}
+
 /* The keyframe gate. Nothing reaches the viewer's webrtcbin until its ICE
  * is up; then media flows from the start of a keyframe (requested when
  * the tap opened), so the first packet the browser gets begins a picture
@@ -276,7 +332,6 @@ static GstPadProbeReturn
 hold_until_open_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
   OnAirRtpTap *tap = user_data;
-  GstBuffer *first;
 
   if (!tap->bounded)
     {
@@ -285,28 +340,27 @@ hold_until_open_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
     }
   if (!g_atomic_int_get (&tap->open))
     return GST_PAD_PROBE_DROP;
-  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER_LIST)
-    {
-      GstBufferList *list = GST_PAD_PROBE_INFO_BUFFER_LIST (info);
-      first = gst_buffer_list_length (list) > 0 ? gst_buffer_list_get (list, 0) : NULL;
-    }
-  else
-    first = GST_PAD_PROBE_INFO_BUFFER (info);
-  if (!on_air_rtp_starts_keyframe (first, tap->codec))
+  if (!on_air_rtp_starts_keyframe (probe_first_buffer (info), tap->codec))
     {
       if (g_get_monotonic_time () - tap->opened_at < KEYFRAME_WAIT_US)
         return GST_PAD_PROBE_DROP;
       g_debug ("No keyframe %d ms after a viewer's ICE was up: media flows without",
                (int) (KEYFRAME_WAIT_US / 1000));
     }
+  /* A shed before this keyframe is behind the viewer now. */
+  g_atomic_int_set (&tap->shed, 0);
   return GST_PAD_PROBE_REMOVE;
 }
 
+/* The queue is full and sheds its oldest packets: from the thread that
+ * pushes into it (the group's, shared). */
 static void
 on_tap_overrun (GstElement *queue, gpointer user_data)
 {
   OnAirRtpTap *tap = user_data;
+
   g_atomic_pointer_add (&tap->frames_dropped, 1);
+  g_atomic_int_set (&tap->shed, 1);
 }
 
 OnAirRtpTap *
@@ -393,6 +447,8 @@ on_air_broadcast_attach_webrtc (OnAirBroadcast      *self,
   gst_pad_link (queue_src, webrtc_sink);
   gst_pad_add_probe (queue_src, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
                      hold_until_open_probe, tap, NULL);
+  gst_pad_add_probe (queue_src, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+                     resync_after_shed_probe, tap, NULL);
   gst_pad_add_probe (queue_src, GST_PAD_PROBE_TYPE_BUFFER, count_frames_probe, tap, NULL);
   gst_pad_add_probe (queue_src, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_air_relax_h264_profile_probe, NULL, NULL);
   gst_pad_add_probe (queue_src, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, keyframe_request_probe, tap, NULL);
