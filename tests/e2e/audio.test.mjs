@@ -4,67 +4,14 @@
 //
 // SPDX-License-Identifier: GPL-3.0-or-later
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import readline from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import { CHROMIUM_ARGS } from './chromium-args.mjs';
+import { PHONE, startCamera, startOnAir, useChromium } from './harness.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const ONAIR_BIN = path.resolve(process.env.ONAIR_BIN || path.join(here, '../../build/src/onair'));
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const TOKEN = 'e2eAudio-' + Math.random().toString(36).slice(2, 12).padEnd(10, 'x');
-const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
-
-const { chromium } = await import('playwright-core');
-const running = new Set();
-let browser;
-
-async function startServer (source) {
-  const args = ['--headless', '--source', source, '--port', '0', '--bind', '127.0.0.1', '--token', TOKEN];
-  const proc = spawn(ONAIR_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  proc.stderr.on('data', (chunk) => { stderr += chunk; });
-  running.add(proc);
-  const exited = new Promise((resolve) => proc.once('exit', resolve));
-  const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no URL within 15 s:\n' + stderr)), 15000);
-    readline.createInterface({ input: proc.stdout }).on('line', (line) => {
-      const match = /(https?:\/\/\S+)/.exec(line);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-  });
-  return {
-    url,
-    async stop () {
-      proc.kill('SIGTERM');
-      await exited;
-      running.delete(proc);
-    },
-  };
-}
-
-before(async () => {
-  assert.ok(existsSync(ONAIR_BIN), `no onair binary at ${ONAIR_BIN}`);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [...CHROMIUM_ARGS],
-  });
-});
-
-after(async () => {
-  await browser?.close();
-  for (const proc of running)
-    proc.kill('SIGKILL');
-});
+const browser = useChromium();
+const startServer = (source) => startOnAir({ source, token: TOKEN });
 
 /* The page's peer connections, for getStats(). */
 function keepPeerConnections () {
@@ -108,7 +55,7 @@ async function waitFor (what, check, timeoutMs = 10000) {
 test('the test tone plays: muted first, one tap unmutes, the choice is kept; MJPEG says it has no sound', async (t) => {
   const server = await startServer('test');
   t.after(server.stop);
-  const context = await browser.newContext(PHONE);
+  const context = await browser().newContext(PHONE);
   t.after(() => context.close().catch(() => {}));
   await context.addInitScript(keepPeerConnections);
   const page = await context.newPage();
@@ -158,35 +105,13 @@ test('the test tone plays: muted first, one tap unmutes, the choice is kept; MJP
   assert.deepEqual(errors, []);
 });
 
-const RTSP_FIXTURE = process.env.ONAIR_RTSP_FIXTURE ||
-  path.resolve(path.dirname(ONAIR_BIN), '../tests/onair-rtsp-fixture');
-
-/* An RTSP camera with a sound track (tests/onair-rtsp-fixture,
- * RTSP_FIXTURE_AUDIO: opus, pcma or aac) on 127.0.0.1. */
-async function startCamera (codec) {
-  const proc = spawn(RTSP_FIXTURE, [], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, RTSP_FIXTURE_AUDIO: codec },
-  });
-  running.add(proc);
-  proc.once('exit', () => running.delete(proc));
-  const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the camera printed no URL')), 10000);
-    readline.createInterface({ input: proc.stdout }).once('line', (line) => {
-      clearTimeout(timer);
-      resolve(line.trim());
-    });
-  });
-  return { url, stop: () => proc.kill('SIGKILL') };
-}
-
 for (const codec of ['opus', 'pcma']) {
   test(`an RTSP camera's sound (${codec}) plays in the page`, async (t) => {
-    const camera = await startCamera(codec);
+    const camera = await startCamera({ audio: codec });
     t.after(camera.stop);
     const server = await startServer(camera.url);
     t.after(server.stop);
-    const context = await browser.newContext(PHONE);
+    const context = await browser().newContext(PHONE);
     t.after(() => context.close().catch(() => {}));
     await context.addInitScript(keepPeerConnections);
     const page = await context.newPage();
@@ -221,7 +146,7 @@ function withoutSoundMsid (sdp) {
 test('an answer whose sound has no msid still shows the picture, with its sound', async (t) => {
   const server = await startServer('test');
   t.after(server.stop);
-  const context = await browser.newContext(PHONE);
+  const context = await browser().newContext(PHONE);
   t.after(() => context.close().catch(() => {}));
   await context.addInitScript(keepPeerConnections);
   await context.addInitScript(() => {

@@ -7,22 +7,10 @@
 //
 // SPDX-License-Identifier: GPL-3.0-or-later
 
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
-import path from 'node:path';
-import readline from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import { CHROMIUM_ARGS } from './chromium-args.mjs';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const ONAIR_BIN = path.resolve(process.env.ONAIR_BIN || path.join(here, '../../build/src/onair'));
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
-
-const { chromium } = await import('playwright-core');
+import { PHONE, startOnAir, useChromium } from './harness.mjs';
 
 /* Firefox before 132: no requestVideoFrameCallback, and
  * getVideoPlaybackQuality() counts no frame of live WebRTC video. */
@@ -66,44 +54,15 @@ const REFUSED_PLAY = () => {
   }).observe(document, { childList: true, subtree: true });
 };
 
+const browser = useChromium();
 let server;
-let browser;
 
 before(async () => {
-  const args = ['--headless', '--source', 'test', '--port', '0', '--bind', '127.0.0.1', '--no-token'];
-  server = spawn(ONAIR_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  server.stderr.on('data', (chunk) => {
-    stderr += chunk;
-    if (process.env.E2E_SERVER_LOG)
-      appendFileSync(process.env.E2E_SERVER_LOG, chunk);
-  });
-  server.url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('onair printed no URL within 15 s:\n' + stderr)), 15000);
-    readline.createInterface({ input: server.stdout }).on('line', (line) => {
-      if (process.env.E2E_SERVER_LOG)
-        appendFileSync(process.env.E2E_SERVER_LOG, line + '\n');
-      const match = /(https?:\/\/\S+)/.exec(line);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    server.once('exit', (code) => reject(new Error(`onair exited (${code}):\n${stderr}`)));
-  });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [...CHROMIUM_ARGS],
-  });
-});
-
-after(async () => {
-  await browser?.close();
-  server?.kill('SIGKILL');
+  server = await startOnAir();
 });
 
 async function openPage (t, initScript) {
-  const context = await browser.newContext(PHONE);
+  const context = await browser().newContext(PHONE);
   t.after(() => context.close().catch(() => {}));
   await context.addInitScript(initScript);
   const page = await context.newPage();

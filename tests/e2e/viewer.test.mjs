@@ -4,82 +4,26 @@
 //
 // SPDX-License-Identifier: GPL-3.0-or-later
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import readline from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { CHROMIUM_ARGS } from './chromium-args.mjs';
+import { PHONE, startCamera, startOnAir, useChromium } from './harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const ONAIR_BIN = path.resolve(process.env.ONAIR_BIN || path.join(here, '../../build/src/onair'));
 const ARTIFACTS = path.join(here, 'artifacts');
 const TOKEN = 'e2eToken-' + Math.random().toString(36).slice(2, 12).padEnd(10, 'x');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
-
-let chromium;
-try {
-  ({ chromium } = await import('playwright-core'));
-} catch (error) {
-  throw new Error('playwright-core is not installed next to this test: run `npm ci --prefix tests/e2e` ' +
-                  '(' + error.message + ')');
-}
 
 /* ------------------------------------------------------------------ */
 /* the server                                                          */
 
-const running = new Set();
-
 async function startServer ({ port = 0, token = TOKEN, source = 'test' } = {}) {
-  const args = ['--headless', '--source', source, '--port', String(port), '--bind', '127.0.0.1', '--token', token];
-  const proc = spawn(ONAIR_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  proc.stderr.on('data', (chunk) => { stderr += chunk; });
-  const exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
-  running.add(proc);
-  exited.then(() => running.delete(proc));
-
-  const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('onair printed no URL within 15 s; stderr:\n' + stderr)), 15000);
-    readline.createInterface({ input: proc.stdout }).on('line', (line) => {
-      const match = /(https?:\/\/\S+)/.exec(line);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    exited.then(({ code, signal }) => {
-      clearTimeout(timer);
-      reject(new Error(`onair exited (${code ?? signal}) before printing its URL; stderr:\n${stderr}`));
-    });
-  });
-  const parsed = new URL(url);
-  assert.equal(parsed.hostname, '127.0.0.1');
-  assert.equal(parsed.searchParams.get('token'), token);
-
-  async function stop (signal) {
-    if (proc.exitCode === null && proc.signalCode === null) {
-      proc.kill(signal);
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
-    return exited;
-  }
-
-  return {
-    url,
-    origin: parsed.origin,
-    port: Number(parsed.port),
-    token,
-    stderr: () => stderr,
-    stop: () => stop('SIGTERM'),
-    kill: () => stop('SIGKILL'),
-  };
+  const server = await startOnAir({ port, token, source });
+  assert.equal(server.hostname, '127.0.0.1');
+  assert.equal(new URL(server.url).searchParams.get('token'), token);
+  return server;
 }
 
 async function apiStatus (server) {
@@ -106,27 +50,11 @@ async function waitFor (what, check, timeoutMs, intervalMs = 200) {
 /* ------------------------------------------------------------------ */
 /* the browser                                                         */
 
-let browser;
-
-before(async () => {
-  assert.ok(existsSync(ONAIR_BIN), `no onair binary at ${ONAIR_BIN}: build first or set ONAIR_BIN`);
-  assert.ok(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM}: apt-get install chromium`);
-  mkdirSync(ARTIFACTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [...CHROMIUM_ARGS],
-  });
-});
-
-after(async () => {
-  await browser?.close();
-  for (const proc of running)
-    proc.kill('SIGKILL');
-});
+const browser = useChromium();
+mkdirSync(ARTIFACTS, { recursive: true });
 
 async function openPage (t, { context: contextOptions = PHONE, initScript = null } = {}) {
-  const context = await browser.newContext(contextOptions);
+  const context = await browser().newContext(contextOptions);
   t.after(() => context.close().catch(() => {}));
   if (initScript)
     await context.addInitScript(initScript);
@@ -598,28 +526,6 @@ test('the WHEP session ends when the tab is hidden and when the page closes', as
 /* ------------------------------------------------------------------ */
 /* the camera goes away                                                */
 
-const RTSP_FIXTURE = process.env.ONAIR_RTSP_FIXTURE ||
-  path.resolve(path.dirname(ONAIR_BIN), '../tests/onair-rtsp-fixture');
-
-/* An RTSP camera (tests/onair-rtsp-fixture) on 127.0.0.1; @port: the same
- * address again. */
-async function startCamera (port = 0) {
-  const proc = spawn(RTSP_FIXTURE, [], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, RTSP_FIXTURE_PORT: String(port) },
-  });
-  running.add(proc);
-  proc.once('exit', () => running.delete(proc));
-  const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the camera printed no URL')), 10000);
-    readline.createInterface({ input: proc.stdout }).once('line', (line) => {
-      clearTimeout(timer);
-      resolve(line.trim());
-    });
-  });
-  return { url, port: Number(new URL(url.replace('rtsp:', 'http:')).port), stop: () => proc.kill('SIGKILL') };
-}
-
 test('camera offline: the page keeps its stream, says so over the slate, and never shows the address', async (t) => {
   let camera = await startCamera();
   const server = await startServer({ source: camera.url });
@@ -639,7 +545,7 @@ test('camera offline: the page keeps its stream, says so over the slate, and nev
   await assertVideoAdvancing(page); // the slate, on the same session
   await page.screenshot({ path: path.join(ARTIFACTS, 'viewer-camera-offline-390x844.png') });
 
-  camera = await startCamera(new URL(camera.url.replace('rtsp:', 'http:')).port);
+  camera = await startCamera({ port: camera.port });
   await waitForStatus(page, /^Live · WebRTC/, 40000);
   const offers = requests.filter((r) => r.method === 'POST' && r.url.includes('/whep'));
   assert.equal(offers.length, 1, 'one WebRTC session all along');
