@@ -269,18 +269,6 @@ count_frames_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
-static GstBuffer *
-probe_first_buffer (GstPadProbeInfo *info)
-{
-  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER_LIST)
-    {
-      GstBufferList *list = GST_PAD_PROBE_INFO_BUFFER_LIST (info);
-
-      return gst_buffer_list_length (list) > 0 ? gst_buffer_list_get (list, 0) : NULL;
-    }
-  return GST_PAD_PROBE_INFO_BUFFER (info);
-}
-
 /* After the viewer's queue shed packets, the frames behind them refer to
  * what the viewer never got: sent, they cost this machine (busy enough
  * already to have shed) an encryption and a send each, and the browser
@@ -311,7 +299,7 @@ resync_after_shed_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
       tap->resync_at = now;
       want_keyframe_from_thread (tap->broadcast);
     }
-  if (!on_air_rtp_starts_keyframe (probe_first_buffer (info), tap->codec) &&
+  if (!on_air_rtp_starts_keyframe (on_air_rtp_probe_first_buffer (info), tap->codec) &&
       now - tap->resync_at < KEYFRAME_WAIT_US)
     return GST_PAD_PROBE_DROP;
   tap->resync = FALSE;
@@ -340,7 +328,7 @@ hold_until_open_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
     }
   if (!g_atomic_int_get (&tap->open))
     return GST_PAD_PROBE_DROP;
-  if (!on_air_rtp_starts_keyframe (probe_first_buffer (info), tap->codec))
+  if (!on_air_rtp_starts_keyframe (on_air_rtp_probe_first_buffer (info), tap->codec))
     {
       if (g_get_monotonic_time () - tap->opened_at < KEYFRAME_WAIT_US)
         return GST_PAD_PROBE_DROP;

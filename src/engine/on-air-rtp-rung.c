@@ -98,18 +98,6 @@ number_packets (OnAirRtpTap *tap, GstPadProbeInfo *info)
   tap->have_seq = TRUE;
 }
 
-static GstBuffer *
-first_buffer (GstPadProbeInfo *info)
-{
-  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER_LIST)
-    {
-      GstBufferList *list = GST_PAD_PROBE_INFO_BUFFER_LIST (info);
-
-      return gst_buffer_list_length (list) > 0 ? gst_buffer_list_get (list, 0) : NULL;
-    }
-  return GST_PAD_PROBE_INFO_BUFFER (info);
-}
-
 typedef struct
 {
   OnAirBroadcast *broadcast;
@@ -131,7 +119,7 @@ GstPadProbeReturn
 on_air_rtp_rung_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
   OnAirRtpTap *tap = user_data;
-  GstBuffer *first = first_buffer (info);
+  GstBuffer *first = on_air_rtp_probe_first_buffer (info);
   gboolean moved_now = FALSE;
   gboolean pass;
 

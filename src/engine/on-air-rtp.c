@@ -30,6 +30,18 @@ on_air_rtp_ends_frame (GstBuffer *buffer)
  * and the encoders mark access units). VP8: rtpvp8pay marks nothing, so
  * the payload descriptor says it (RFC 7741): start of partition 0, and
  * the VP8 header's P bit clear. */
+GstBuffer *
+on_air_rtp_probe_first_buffer (GstPadProbeInfo *info)
+{
+  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER_LIST)
+    {
+      GstBufferList *list = GST_PAD_PROBE_INFO_BUFFER_LIST (info);
+
+      return gst_buffer_list_length (list) > 0 ? gst_buffer_list_get (list, 0) : NULL;
+    }
+  return GST_PAD_PROBE_INFO_BUFFER (info);
+}
+
 gboolean
 on_air_rtp_starts_keyframe (GstBuffer *buffer, OnAirCodec codec)
 {

@@ -22,6 +22,9 @@ gboolean          on_air_rtp_ends_frame                (GstBuffer       *buffer)
 gboolean          on_air_rtp_starts_keyframe           (GstBuffer       *buffer,
                                                         OnAirCodec       codec);
 
+/* The packet a buffer or buffer-list probe sees first, or NULL. */
+GstBuffer        *on_air_rtp_probe_first_buffer        (GstPadProbeInfo *info);
+
 /* A downstream event probe for RTP H.264 going into a webrtcbin: drops
  * profile-level-id from the caps, which webrtcbin 1.22 compares with the
  * browser's offer as a string (42c01f from x264, 42e01f offered: both
