@@ -32,6 +32,8 @@ import time
 import urllib.error
 import urllib.request
 
+import wire
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(HERE)
 CLK_TCK = os.sysconf('SC_CLK_TCK')
@@ -1199,18 +1201,21 @@ def joins_once(bench, source, n, watchers, seconds, join_at, nice):
     argv = [a.onair, '--headless', '--source', source, '--port', '0', '--bind', '127.0.0.1',
             '--no-token', '--max-viewers', '0', '--no-sound']
     server = Child('onair-joins', argv, bench.logs, env=dict(os.environ, GST_REGISTRY_UPDATE='no'))
-    watch = joiners = None
+    watch = joiners = capture = None
     try:
         url = server.next_line(20)
         if not url or not url.startswith('http://'):
             raise BenchError(f'onair printed {url!r}, not its URL')
         if not wait_until(lambda: http_json(url + 'api/status')['source']['state'] == 'live', 30):
             raise BenchError(f'onair: source {source} did not go live in 30 s')
+        capture = wire.Capture(os.path.join(bench.logs, 'joins.pcap'))
         watch = Child('whep-watchers', [a.whep_client, url, watchers, seconds, '--warmup', '1',
                                         '--sample-ms', '1000'], bench.logs)
         watch.next_event('window_start', 30)
+        window_start = time.time()
         cpu = CpuSampler(server.pid)
         time.sleep(join_at)
+        joined_at = time.time()
         joiners = Child('whep-joiners', ['nice', '-n', nice, a.whep_client, url, n, 2, '--warmup', '0',
                                          '--at-once', '--connect-timeout', '20'], bench.logs)
         joined = joiners.next_event('connected', 60)
@@ -1232,6 +1237,12 @@ def joins_once(bench, source, n, watchers, seconds, join_at, nice):
             if c is not None:
                 c.kill()
         server.stop(10)
+        if capture is not None:
+            capture.stop()
+    sent = None
+    if capture.available:
+        sent = wire.summarize(capture.path, joined_at, window_start, window_start + seconds)
+        os.unlink(capture.path)
     return {
         'joined': joined['receiving'], 'n': n,
         'answer_p50_ms': joined['answer_ms_median'], 'answer_max_ms': joined['answer_ms_max'],
@@ -1241,6 +1252,8 @@ def joins_once(bench, source, n, watchers, seconds, join_at, nice):
         'watch_longest_wait_ms': result['longest_wait_ms'],
         'server_cpu_mean': sum(load) / len(load) if load else None,
         'server_cpu_peak': max(load) if load else None,
+        'sent_worst_second': sent['sent_worst_second'] if sent else None,
+        'sent_longest_gap_ms': sent['sent_longest_gap_ms'] if sent else None,
     }
 
 
@@ -1266,11 +1279,13 @@ def run_joins(args):
             bench.fixture.stop(5)
     head = ('| source | run | joining client | joins with video | answers p50 / max (ms) | slowest first picture (ms) '
             '| watching: fps (window, slowest viewer) | watching: worst second (fps) | watching: longest wait (ms) '
-            '| server CPU mean / peak (% of a core) |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n')
+            '| sent to the watching: worst second (frames) | sent: longest gap (ms) '
+            '| server CPU mean / peak (% of a core) |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n')
     body = ''.join(
         f"| {r['source']} | {r['run']} | {'nice 19' if r['joiners_nice'] else 'as the server'} | {r['joined']} of {r['n']} | {fnum(r['answer_p50_ms'], 0)} / "
         f"{fnum(r['answer_max_ms'], 0)} | {fnum(r['slowest_first_frame_ms'], 0)} | {fnum(r['watch_fps_min'])} | "
         f"{fnum(r['watch_worst_second'])} | {fnum(r['watch_longest_wait_ms'], 0)} | "
+        f"{fnum(r['sent_worst_second'], 0)} | {fnum(r['sent_longest_gap_ms'], 0)} | "
         f"{fnum(r['server_cpu_mean'], 0)} / {fnum(r['server_cpu_peak'], 0)} |\n" for r in rows)
     sys.stdout.write(head + body)
     with open(os.path.join(args.out, 'joins.md'), 'w') as f:

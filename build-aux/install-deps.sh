@@ -30,6 +30,8 @@ packages=(
   dbus-daemon python3-gi x11-utils
   # fuzzing: clang with libFuzzer and the sanitizers' runtimes (build-aux/fuzz.sh)
   clang libclang-rt-14-dev
+  # benchmark: what left On Air, read off the loopback interface (--joins)
+  tcpdump
   # benchmark: the original tutorial's stack, for comparison
   python3 python3-flask python3-opencv python3-numpy python3-matplotlib
 )
