@@ -140,9 +140,10 @@ test_whep_two_viewers_share_encoder (void)
   test_server_free (ts);
 }
 
-/* frames_dropped of the viewer whose WHEP session is at @location. */
+/* A counter of /api/status for the viewer whose WHEP session is at
+ * @location: frames_sent, or frames_dropped (how often its queue shed). */
 static gint64
-viewer_packets_shed (TestServer *ts, const char *location)
+viewer_counter (TestServer *ts, const char *location, const char *name)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
   JsonArray *viewers = json_object_get_array_member (get_status (ts, parser), "viewers");
@@ -153,10 +154,13 @@ viewer_packets_shed (TestServer *ts, const char *location)
       JsonObject *v = json_array_get_object_element (viewers, i);
 
       if (g_str_equal (json_object_get_string_member (v, "id"), id))
-        return json_object_get_int_member (v, "frames_dropped");
+        return json_object_get_int_member (v, name);
     }
   g_assert_not_reached ();
 }
+
+#define viewer_packets_shed(ts, location) viewer_counter ((ts), (location), "frames_dropped")
+#define viewer_frames_sent(ts, location) viewer_counter ((ts), (location), "frames_sent")
 
 /* What a viewer gets first is the start of a keyframe (the one asked for
  * when its ICE came up), whole: its picture can start with the first
@@ -178,6 +182,9 @@ test_viewer_starts_at_keyframe (void)
   g_assert_true (whep_viewer_first_frame_is_keyframe (first, &known));
   g_assert_true (known);
   g_assert_cmpint (viewer_packets_shed (ts, loc_first), ==, 0);
+  /* the status counts what the viewer got (the payloader's frames come
+   * as lists of packets, which it once missed: always 0) */
+  g_assert_cmpint (viewer_frames_sent (ts, loc_first), >=, 10);
 
   for (guint i = 0; i < 4; i++)
     {

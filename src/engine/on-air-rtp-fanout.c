@@ -259,13 +259,24 @@ on_air_rtp_group_release (OnAirBroadcast *self, OnAirRtpGroup *group)
 /* ---------------------------------------------------------------------- */
 /* per-viewer taps                                                        */
 
+/* The payloaders push a frame's packets as one list. */
 static GstPadProbeReturn
 count_frames_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
   OnAirRtpTap *tap = user_data;
+  guint ends = 0;
 
-  if (on_air_rtp_ends_frame (GST_PAD_PROBE_INFO_BUFFER (info)))
-    g_atomic_pointer_add (&tap->frames_sent, 1);
+  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER_LIST)
+    {
+      GstBufferList *list = GST_PAD_PROBE_INFO_BUFFER_LIST (info);
+
+      for (guint i = 0; i < gst_buffer_list_length (list); i++)
+        ends += on_air_rtp_ends_frame (gst_buffer_list_get (list, i));
+    }
+  else
+    ends = on_air_rtp_ends_frame (GST_PAD_PROBE_INFO_BUFFER (info));
+  if (ends > 0)
+    g_atomic_pointer_add (&tap->frames_sent, ends);
   return GST_PAD_PROBE_OK;
 }
 
@@ -437,7 +448,8 @@ on_air_broadcast_attach_webrtc (OnAirBroadcast      *self,
                      hold_until_open_probe, tap, NULL);
   gst_pad_add_probe (queue_src, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
                      resync_after_shed_probe, tap, NULL);
-  gst_pad_add_probe (queue_src, GST_PAD_PROBE_TYPE_BUFFER, count_frames_probe, tap, NULL);
+  gst_pad_add_probe (queue_src, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+                     count_frames_probe, tap, NULL);
   gst_pad_add_probe (queue_src, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_air_relax_h264_profile_probe, NULL, NULL);
   gst_pad_add_probe (queue_src, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, keyframe_request_probe, tap, NULL);
   gst_element_sync_state_with_parent (webrtcbin);
