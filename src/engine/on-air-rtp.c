@@ -26,10 +26,6 @@ on_air_rtp_ends_frame (GstBuffer *buffer)
   return marker;
 }
 
-/* H.264: the payloader leaves DELTA_UNIT off that packet alone (h264parse
- * and the encoders mark access units). VP8: rtpvp8pay marks nothing, so
- * the payload descriptor says it (RFC 7741): start of partition 0, and
- * the VP8 header's P bit clear. */
 GstBuffer *
 on_air_rtp_probe_first_buffer (GstPadProbeInfo *info)
 {
@@ -42,6 +38,10 @@ on_air_rtp_probe_first_buffer (GstPadProbeInfo *info)
   return GST_PAD_PROBE_INFO_BUFFER (info);
 }
 
+/* H.264: the payloader leaves DELTA_UNIT off that packet alone (h264parse
+ * and the encoders mark access units). VP8: rtpvp8pay marks nothing, so
+ * the payload descriptor says it (RFC 7741): start of partition 0, and
+ * the VP8 header's P bit clear. */
 gboolean
 on_air_rtp_starts_keyframe (GstBuffer *buffer, OnAirCodec codec)
 {
