@@ -44,7 +44,7 @@ struct _OnAirRtpTap
   gboolean    bounded;        /* streaming thread: the queue sheds old packets */
   gint        shed;           /* atomic: the queue shed since the tap looked */
   gboolean    resync;         /* streaming thread: dropping until a keyframe */
-  gint64      resync_at;      /* streaming thread: the shed it saw last, µs */
+  gint64      resync_at;      /* streaming thread: the resync's first shed, µs */
   OnAirRtpTapLostFunc lost_func;
   gpointer    lost_data;
 

@@ -290,7 +290,9 @@ count_frames_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
  * asked for under the shared rate limit once the queue flows again (a
  * keyframe asked for while it still sheds would be shed too); or, where
  * none comes (a camera's long GOP, keyframes that cannot be told apart),
- * KEYFRAME_WAIT_US after the last shed. Only this machine sheds there: a
+ * KEYFRAME_WAIT_US after the first shed: on a machine that sheds on and
+ * on, the viewer's stream never stops for longer (under ASan, sheds that
+ * kept the wait going made gaps of over a thousand packets). Only this machine sheds there: a
  * viewer on a slow link loses its packets on the link (the socket never
  * blocks), and has them resent on NACK. On the queue's source pad, behind
  * the keyframe gate, which forgets a shed before the viewer's first
@@ -306,9 +308,10 @@ resync_after_shed_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   now = g_get_monotonic_time ();
   if (g_atomic_int_compare_and_exchange (&tap->shed, 1, 0))
     {
+      if (!tap->resync)
+        tap->resync_at = now;
       tap->resync = TRUE;
-      tap->resync_at = now;
-      want_keyframe_from_thread (tap->broadcast);
+      want_keyframe_from_thread (tap->broadcast); /* again, if the last one was shed too */
     }
   if (!on_air_rtp_starts_keyframe (on_air_rtp_probe_first_buffer (info), tap->codec) &&
       now - tap->resync_at < KEYFRAME_WAIT_US)
