@@ -94,15 +94,8 @@ h264_packet_info (const guint8 *p, guint len, gboolean *starts, gboolean *idr)
 /* Under lock: one packet of the decrypted video, in the order webrtcbin
  * gives them. */
 static void
-note_order (WhepViewer *viewer, GstBuffer *buffer, guint32 ts, gboolean idr)
+note_order (WhepViewer *viewer, guint16 seq, guint32 ts, gboolean idr)
 {
-  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-  guint16 seq;
-
-  if (!gst_rtp_buffer_map (buffer, GST_MAP_READ, &rtp))
-    return;
-  seq = gst_rtp_buffer_get_seq (&rtp);
-  gst_rtp_buffer_unmap (&rtp);
   if (viewer->order_seen && seq != (guint16) (viewer->order_seq + 1))
     {
       viewer->gaps++;
@@ -133,10 +126,12 @@ video_packet_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   gboolean h264 = g_str_equal (viewer->codec, "H264");
   gboolean starts = FALSE, idr = FALSE;
   guint32 ts;
+  guint16 seq;
 
   if (!gst_rtp_buffer_map (GST_PAD_PROBE_INFO_BUFFER (info), GST_MAP_READ, &rtp))
     return GST_PAD_PROBE_OK;
   ts = gst_rtp_buffer_get_timestamp (&rtp);
+  seq = gst_rtp_buffer_get_seq (&rtp);
   if (h264)
     h264_packet_info (gst_rtp_buffer_get_payload (&rtp), gst_rtp_buffer_get_payload_len (&rtp), &starts, &idr);
   gst_rtp_buffer_unmap (&rtp);
@@ -144,7 +139,7 @@ video_packet_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
     starts = idr = on_air_rtp_starts_keyframe (GST_PAD_PROBE_INFO_BUFFER (info), ON_AIR_CODEC_VP8);
 
   g_mutex_lock (&viewer->lock);
-  note_order (viewer, GST_PAD_PROBE_INFO_BUFFER (info), ts, idr);
+  note_order (viewer, seq, ts, idr);
   if (!viewer->first_seen)
     {
       viewer->first_seen = TRUE;

@@ -42,7 +42,7 @@ struct _OnAirRtpTap
   gint        open;           /* atomic: media flows from the next keyframe */
   gint64      opened_at;      /* monotonic µs; set before open */
   gboolean    bounded;        /* streaming thread: the queue sheds old packets */
-  gint        shed;           /* atomic: the queue shed since the tap looked */
+  gssize      sheds_seen;     /* streaming thread: frames_dropped as last looked at */
   gboolean    resync;         /* streaming thread: dropping until a keyframe */
   gint64      resync_at;      /* streaming thread: the resync's first shed, µs */
   OnAirRtpTapLostFunc lost_func;

@@ -259,24 +259,26 @@ on_air_rtp_group_release (OnAirBroadcast *self, OnAirRtpGroup *group)
 /* ---------------------------------------------------------------------- */
 /* per-viewer taps                                                        */
 
-/* The payloaders push a frame's packets as one list. */
+/* The payloaders push each frame's packets as one list, its marker on the
+ * last packet: one look a list, not a map of every packet of every
+ * viewer. */
 static GstPadProbeReturn
 count_frames_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
   OnAirRtpTap *tap = user_data;
-  guint ends = 0;
+  GstBuffer *last;
 
   if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER_LIST)
     {
       GstBufferList *list = GST_PAD_PROBE_INFO_BUFFER_LIST (info);
+      guint n = gst_buffer_list_length (list);
 
-      for (guint i = 0; i < gst_buffer_list_length (list); i++)
-        ends += on_air_rtp_ends_frame (gst_buffer_list_get (list, i));
+      last = n > 0 ? gst_buffer_list_get (list, n - 1) : NULL;
     }
   else
-    ends = on_air_rtp_ends_frame (GST_PAD_PROBE_INFO_BUFFER (info));
-  if (ends > 0)
-    g_atomic_pointer_add (&tap->frames_sent, ends);
+    last = GST_PAD_PROBE_INFO_BUFFER (info);
+  if (on_air_rtp_ends_frame (last))
+    g_atomic_pointer_add (&tap->frames_sent, 1);
   return GST_PAD_PROBE_OK;
 }
 
@@ -290,24 +292,27 @@ count_frames_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
  * asked for under the shared rate limit once the queue flows again (a
  * keyframe asked for while it still sheds would be shed too); or, where
  * none comes (a camera's long GOP, keyframes that cannot be told apart),
- * KEYFRAME_WAIT_US after the first shed: on a machine that sheds on and
- * on, the viewer's stream never stops for longer (under ASan, sheds that
- * kept the wait going made gaps of over a thousand packets). Only this machine sheds there: a
- * viewer on a slow link loses its packets on the link (the socket never
- * blocks), and has them resent on NACK. On the queue's source pad, behind
- * the keyframe gate, which forgets a shed before the viewer's first
- * keyframe. */
+ * KEYFRAME_WAIT_US after the first shed, so that on a machine that sheds
+ * on and on the viewer's stream never stops for longer (counted from the
+ * last shed, the likely cause of a jump of over a thousand packets seen
+ * under ASan). Only this machine sheds there: a viewer on a slow link
+ * loses its packets on the link (the socket never blocks) and has them
+ * resent on NACK. A shed is a new count of the queue's overruns. On the
+ * queue's source pad, behind the keyframe gate, which forgets the sheds
+ * before the viewer's first keyframe. */
 static GstPadProbeReturn
 resync_after_shed_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
   OnAirRtpTap *tap = user_data;
+  gssize dropped = g_atomic_pointer_get (&tap->frames_dropped);
   gint64 now;
 
-  if (!tap->resync && !g_atomic_int_get (&tap->shed))
+  if (!tap->resync && dropped == tap->sheds_seen)
     return GST_PAD_PROBE_OK;
   now = g_get_monotonic_time ();
-  if (g_atomic_int_compare_and_exchange (&tap->shed, 1, 0))
+  if (dropped != tap->sheds_seen)
     {
+      tap->sheds_seen = dropped;
       if (!tap->resync)
         tap->resync_at = now;
       tap->resync = TRUE;
@@ -350,7 +355,7 @@ hold_until_open_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
                (int) (KEYFRAME_WAIT_US / 1000));
     }
   /* A shed before this keyframe is behind the viewer now. */
-  g_atomic_int_set (&tap->shed, 0);
+  tap->sheds_seen = g_atomic_pointer_get (&tap->frames_dropped);
   return GST_PAD_PROBE_REMOVE;
 }
 
@@ -360,9 +365,7 @@ static void
 on_tap_overrun (GstElement *queue, gpointer user_data)
 {
   OnAirRtpTap *tap = user_data;
-
   g_atomic_pointer_add (&tap->frames_dropped, 1);
-  g_atomic_int_set (&tap->shed, 1);
 }
 
 OnAirRtpTap *
