@@ -1216,6 +1216,7 @@ def joins_once(bench, source, n, watchers, seconds, join_at, nice):
         cpu = CpuSampler(server.pid)
         time.sleep(join_at)
         joined_at = time.time()
+        rcvbuf0 = wire.udp_receive_buffer_errors()
         joiners = Child('whep-joiners', ['nice', '-n', nice, a.whep_client, url, n, 2, '--warmup', '0',
                                          '--at-once', '--connect-timeout', '20'], bench.logs)
         joined = joiners.next_event('connected', 60)
@@ -1232,6 +1233,7 @@ def joins_once(bench, source, n, watchers, seconds, join_at, nice):
                 break
         load = cpu.stop()
         joiners.wait(60)
+        rcvbuf1 = wire.udp_receive_buffer_errors()
     finally:
         for c in (joiners, watch):
             if c is not None:
@@ -1239,9 +1241,10 @@ def joins_once(bench, source, n, watchers, seconds, join_at, nice):
         server.stop(10)
         if capture is not None:
             capture.stop()
-    sent = None
+    sent = dtls = None
     if capture.available:
         sent = wire.summarize(capture.path, joined_at, window_start, window_start + seconds)
+        dtls = wire.handshakes(capture.path)
         os.unlink(capture.path)
     return {
         'joined': joined['receiving'], 'n': n,
@@ -1254,6 +1257,9 @@ def joins_once(bench, source, n, watchers, seconds, join_at, nice):
         'server_cpu_peak': max(load) if load else None,
         'sent_worst_second': sent['sent_worst_second'] if sent else None,
         'sent_longest_gap_ms': sent['sent_longest_gap_ms'] if sent else None,
+        'dtls_unfinished': dtls['unfinished'] if dtls else None,
+        'dtls_waiting_on_peer': dtls['unfinished_waiting_on_peer'] if dtls else None,
+        'udp_rcvbuf_errors': rcvbuf1 - rcvbuf0 if rcvbuf0 is not None and rcvbuf1 is not None else None,
     }
 
 
@@ -1280,13 +1286,16 @@ def run_joins(args):
     head = ('| source | run | joining client | joins with video | answers p50 / max (ms) | slowest first picture (ms) '
             '| watching: fps (window, slowest viewer) | watching: worst second (fps) | watching: longest wait (ms) '
             '| sent to the watching: worst second (frames) | sent: longest gap (ms) '
-            '| server CPU mean / peak (% of a core) |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n')
+            '| server CPU mean / peak (% of a core) | handshakes unfinished (On Air waiting on the client) '
+            '| UDP dropped at full receive buffers |\n'
+            '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n')
     body = ''.join(
         f"| {r['source']} | {r['run']} | {'nice 19' if r['joiners_nice'] else 'as the server'} | {r['joined']} of {r['n']} | {fnum(r['answer_p50_ms'], 0)} / "
         f"{fnum(r['answer_max_ms'], 0)} | {fnum(r['slowest_first_frame_ms'], 0)} | {fnum(r['watch_fps_min'])} | "
         f"{fnum(r['watch_worst_second'])} | {fnum(r['watch_longest_wait_ms'], 0)} | "
         f"{fnum(r['sent_worst_second'], 0)} | {fnum(r['sent_longest_gap_ms'], 0)} | "
-        f"{fnum(r['server_cpu_mean'], 0)} / {fnum(r['server_cpu_peak'], 0)} |\n" for r in rows)
+        f"{fnum(r['server_cpu_mean'], 0)} / {fnum(r['server_cpu_peak'], 0)} | "
+        f"{fnum(r['dtls_unfinished'], 0)} ({fnum(r['dtls_waiting_on_peer'], 0)}) | {fnum(r['udp_rcvbuf_errors'], 0)} |\n" for r in rows)
     sys.stdout.write(head + body)
     with open(os.path.join(args.out, 'joins.md'), 'w') as f:
         f.write(head + body)

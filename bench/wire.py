@@ -140,3 +140,43 @@ def summarize(path, watchers_before, start, end):
     if n == 0:
         return None
     return {'watchers_seen': n, 'sent_worst_second': worst, 'sent_longest_gap_ms': longest * 1000}
+
+
+def handshakes(path):
+    """The DTLS handshakes of a round, read off the capture. On Air answers
+    with a=setup:active (webrtcbin's default), so in each viewer's flow it is
+    the side that sends the ClientHello, and the side that sends video once
+    the handshake is done. A flow that began a handshake and carried no
+    video is an unfinished join; its last DTLS datagram tells whose turn it
+    was: On Air's side sent last (it was resending its flight to a peer that
+    never answered), or the peer's (On Air never answered)."""
+    flows = {}
+    for t, src, dst, head in read_packets(path):
+        flows.setdefault((min(src, dst), max(src, dst)), []).append((src, head))
+    begun = unfinished = waiting_on_peer = 0
+    for packets in flows.values():
+        dtls = [src for src, head in packets if 20 <= head[0] <= 63 and head[1] == 0xfe]
+        if not dtls:
+            continue
+        begun += 1
+        onair = dtls[0]  # the ClientHello's sender
+        video = sum(1 for src, head in packets
+                    if src == onair and head[0] >> 6 == 2 and 96 <= (head[1] & 0x7f) <= 127)
+        if video >= 100:
+            continue
+        unfinished += 1
+        if dtls[-1] == onair:
+            waiting_on_peer += 1
+    return {'handshakes': begun, 'unfinished': unfinished, 'unfinished_waiting_on_peer': waiting_on_peer}
+
+
+def udp_receive_buffer_errors():
+    """The kernel's count of UDP datagrams dropped because the receiving
+    socket's buffer was full (any socket on this machine; /proc/net/snmp)."""
+    try:
+        with open('/proc/net/snmp') as f:
+            lines = [line.split() for line in f if line.startswith('Udp:')]
+        names, values = lines[0], lines[1]
+        return int(values[names.index('RcvbufErrors')])
+    except (OSError, IndexError, ValueError):
+        return None
