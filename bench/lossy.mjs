@@ -3,6 +3,7 @@
 //   node lossy.mjs --onair PATH --fixture PATH [--losses 0,1,2,5]
 //                  [--sources test,rtsp] [--seconds 20] [--runs 1]
 //                  [--burst N --whep-client PATH] [--burst-nice 0|19]
+//                  [--viewer-nice 0|-10]
 //                  [--codec h264|vp8]
 //
 // On Air runs in one network namespace, headless Chromium in another,
@@ -20,7 +21,10 @@
 // --burst-nice 19 runs the joining client at nice 19, leaving it only the
 // CPU nobody else wants: phones bring their own CPU, and here the hundred
 // client webrtcbins share the two cores with On Air and the Chromium
-// that is measured (bench/run.py --joins does the same).
+// that is measured (bench/run.py --joins does the same). --viewer-nice -10
+// runs the measured Chromium above the server, for the same reason: a
+// phone does not share the server's cores, and a Chromium starved by the
+// server it measures shows freezes the server did not send.
 // Root only; exits 77 (skipped) where namespaces cannot be made.
 //
 // SPDX-License-Identifier: GPL-3.0-or-later
@@ -43,7 +47,7 @@ const require = createRequire(import.meta.url);
 function parseArgs () {
   const args = { losses: '0,1,2,5', sources: 'test,rtsp', seconds: 20, runs: 1, chromium: '/usr/bin/chromium',
     onair: path.join(here, '../_build/src/onair'), fixture: path.join(here, '../_build/tests/onair-rtsp-fixture'),
-    burst: 0, 'burst-nice': 0, codec: 'h264', 'whep-client': path.join(here, '../_build/bench/onair-bench-whep') };
+    burst: 0, 'burst-nice': 0, 'viewer-nice': 0, codec: 'h264', 'whep-client': path.join(here, '../_build/bench/onair-bench-whep') };
   const argv = process.argv.slice(2);
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i].replace(/^--/, '');
@@ -59,6 +63,7 @@ function parseArgs () {
   args.runs = Number(args.runs);
   args.burst = Number(args.burst);
   args['burst-nice'] = Number(args['burst-nice']);
+  args['viewer-nice'] = Number(args['viewer-nice']);
   return args;
 }
 
@@ -182,7 +187,7 @@ async function main () {
   const children = [];
   try {
     browser = await chromium.launch({
-      executablePath: link.wrapper(link.phoneNs, args.chromium),
+      executablePath: link.wrapper(link.phoneNs, args.chromium, args['viewer-nice']),
       args: [...CHROMIUM_ARGS],
     });
     for (const source of args.sources) {

@@ -128,10 +128,12 @@ export class LossyLink {
   }
 
   /* A program that runs @program in @ns: for launchers that take a path
-   * (playwright's executablePath). */
-  wrapper (ns, program) {
+   * (playwright's executablePath). A @nice other than 0 runs it at that
+   * priority (below 0 needs root, as the namespaces do). */
+  wrapper (ns, program, nice = 0) {
     const file = path.join(this.dir, path.basename(program) + '-in-' + ns);
-    writeFileSync(file, `#!/bin/sh\nexec ip netns exec ${ns} ${program} "$@"\n`);
+    const prefix = nice ? `nice -n ${Number(nice)} ` : '';
+    writeFileSync(file, `#!/bin/sh\nexec ${prefix}ip netns exec ${ns} ${program} "$@"\n`);
     chmodSync(file, 0o755);
     return file;
   }
