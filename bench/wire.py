@@ -146,8 +146,10 @@ def handshakes(path):
     """The DTLS handshakes of a round, read off the capture. On Air answers
     with a=setup:active (webrtcbin's default), so in each viewer's flow it is
     the side that sends the ClientHello, and the side that sends video once
-    the handshake is done. A flow that began a handshake and carried no
-    video is an unfinished join; its last DTLS datagram tells whose turn it
+    the handshake is done. A flow that began a handshake and carried next
+    to no video from On Air (under 100 packets: a join that got a picture
+    sends that many in a third of a second) is an unfinished join; its
+    last DTLS datagram tells whose turn it
     was: On Air's side sent last (it was resending its flight to a peer that
     never answered), or the peer's (On Air never answered)."""
     flows = {}
