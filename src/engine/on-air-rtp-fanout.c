@@ -365,6 +365,7 @@ static void
 on_tap_overrun (GstElement *queue, gpointer user_data)
 {
   OnAirRtpTap *tap = user_data;
+
   g_atomic_pointer_add (&tap->frames_dropped, 1);
 }
 
