@@ -50,10 +50,35 @@ else
   status=1
 fi
 
-python3 - "$build/meson-logs/testlog.json" "${extra[@]}" <<'PY'
-import json, sys
+python3 - "$build/meson-logs/testlog.json" "$top/_build-asan/meson-logs/testlog.json" "${extra[@]}" <<'PY'
+import json, os, re, sys
+
+# What a failed test said last that names the failure (an assertion, a
+# sanitizer's report), so that the end of this log tells why.
+CAUSE = re.compile(r"Bail out|ERROR|CRITICAL|assert|Sanitizer|SUMMARY|^not ok|Error:|Timeout|FAIL")
+
+
+def why(r, label):
+    text = (r.get("stdout") or "") + "\n" + (r.get("stderr") or "")
+    lines = [l.strip() for l in text.splitlines() if CAUSE.search(l)]
+    for line in lines[-6:]:
+        print(f"  {label}: {line[:240]}")
+
+
+def records(path):
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [json.loads(l) for l in f if l.strip()]
+
+
+fine = ("OK", "EXPECTEDFAIL", "SKIP")
+for r in records(sys.argv[2]):
+    if r["result"] not in fine:
+        print("sanitizers:", r["name"], r["result"])
+        why(r, "sanitizers " + r["name"])
 passed = failed = 0
-for arg in sys.argv[2:]:
+for arg in sys.argv[3:]:
     name, _, result = arg.partition('=')
     if result == 'ok':
         passed += 1
@@ -66,11 +91,12 @@ with open(sys.argv[1]) as f:
         if not line:
             continue
         r = json.loads(line)
-        if r["result"] in ("OK", "EXPECTEDFAIL", "SKIP"):
+        if r["result"] in fine:
             passed += 1
         else:
             failed += 1
             print("FAILED:", r["name"], r["result"])
+            why(r, r["name"])
 print(f"{passed} passed, {failed} failed")
 PY
 exit $status
