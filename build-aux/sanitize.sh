@@ -30,5 +30,4 @@ export G_SLICE=always-malloc G_DEBUG=gc-friendly,fatal-criticals GST_REGISTRY_FO
 # They run in the normal build; everything else runs here.
 skip=(-s /server/slow-viewer-skips -s /webrtc/whep-two-viewers-share-encoder -s /rtsp/passthrough
       -s /webrtc/viewer-starts-at-keyframe -s /hostile/whep-leavers)
-meson test -C "$build" --num-processes 1 --print-errorlogs --timeout-multiplier 4 \
-  --test-args "${skip[*]}" "${suites[@]}"
+"$top/build-aux/run-tests.sh" "$build" --timeout-multiplier 4 --test-args "${skip[*]}" -- "${suites[@]}"

@@ -25,7 +25,9 @@ if ! meson setup "$build" "$top" >/dev/null || ! ninja -C "$build"; then
   exit 1
 fi
 
-meson test -C "$build" --print-errorlogs --num-processes 1
+# A test that fails is run once more (build-aux/run-tests.sh); the summary
+# below names it either way.
+"$top/build-aux/run-tests.sh" "$build" --
 status=$?
 
 # The fuzzers, 30 s each from their seeds (build-aux/fuzz.sh; about 4
@@ -50,9 +52,10 @@ else
   status=1
 fi
 
-python3 - "$build/meson-logs/testlog.json" "$top/_build-asan/meson-logs/testlog.json" "${extra[@]}" <<'PY'
+python3 - "$build" "$top/_build-asan" "${extra[@]}" <<'PY'
 import json, os, re, sys
 
+FINE = ("OK", "EXPECTEDFAIL", "SKIP")
 # What a failed test said last that names the failure (an assertion, a
 # sanitizer's report), so that the end of this log tells why.
 CAUSE = re.compile(r"Bail out|ERROR|CRITICAL|assert|Sanitizer|SUMMARY|^not ok|Error:|Timeout|FAIL")
@@ -65,19 +68,39 @@ def why(r, label):
         print(f"  {label}: {line[:240]}")
 
 
-def records(path):
+def records(build, base):
+    path = os.path.join(build, "meson-logs", base + ".json")
     if not os.path.exists(path):
-        return []
+        return {}
     with open(path) as f:
-        return [json.loads(l) for l in f if l.strip()]
+        rs = [json.loads(l) for l in f if l.strip()]
+    return {r["name"]: r for r in rs}
 
 
-fine = ("OK", "EXPECTEDFAIL", "SKIP")
-for r in records(sys.argv[2]):
-    if r["result"] not in fine:
-        print("sanitizers:", r["name"], r["result"])
-        why(r, "sanitizers " + r["name"])
-passed = failed = 0
+def judge(build, label):
+    """(passed, failed) of BUILD's tests; a test that failed and then
+    passed its second run (build-aux/run-tests.sh) passes, named FLAKY."""
+    passed = failed = 0
+    retry = records(build, "retry")
+    for name, r in records(build, "testlog").items():
+        if r["result"] in FINE:
+            passed += 1
+            continue
+        again = retry.get(name)
+        if again is not None and again["result"] in FINE:
+            passed += 1
+            print(f"FLAKY: {label}{name} {r['result']}, then passed when run again")
+            why(r, label + name)
+        else:
+            failed += 1
+            print(f"FAILED: {label}{name} {r['result']}"
+                  + (f", and {again['result']} when run again" if again else ""))
+            why(again or r, label + name)
+    return passed, failed
+
+
+judge(sys.argv[2], "sanitizers: ")
+passed, failed = judge(sys.argv[1], "")
 for arg in sys.argv[3:]:
     name, _, result = arg.partition('=')
     if result == 'ok':
@@ -85,18 +108,6 @@ for arg in sys.argv[3:]:
     else:
         failed += 1
         print("FAILED:", name, result)
-with open(sys.argv[1]) as f:
-    for line in f:
-        line = line.strip()
-        if not line:
-            continue
-        r = json.loads(line)
-        if r["result"] in fine:
-            passed += 1
-        else:
-            failed += 1
-            print("FAILED:", r["name"], r["result"])
-            why(r, r["name"])
 print(f"{passed} passed, {failed} failed")
 PY
 exit $status
