@@ -587,7 +587,7 @@ void
 whep_viewer_free (WhepViewer *viewer)
 {
   gst_element_set_state (viewer->pipeline, GST_STATE_NULL);
-  gst_object_unref (viewer->pipeline);
+  on_air_webrtcbin_retire (viewer->pipeline);
   g_clear_pointer (&viewer->audio, whep_audio_free);
   g_mutex_clear (&viewer->lock);
   g_free (viewer->codec);

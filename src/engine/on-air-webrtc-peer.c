@@ -645,7 +645,8 @@ on_air_webrtc_peer_close (OnAirWebrtcPeer *self)
   /* After the video's: that stops the webrtcbin the sound's queue feeds. */
   if (self->audio_tap != NULL)
     on_air_broadcast_detach_audio (self->broadcast, g_steal_pointer (&self->audio_tap));
-  gst_clear_object (&self->webrtcbin);
+  if (self->webrtcbin != NULL)
+    on_air_webrtcbin_retire (g_steal_pointer (&self->webrtcbin));
 
   g_object_ref (self);
   g_signal_emit (self, signals[SIGNAL_CLOSED], 0);

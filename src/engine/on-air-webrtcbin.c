@@ -365,3 +365,34 @@ on_air_webrtcbin_bypass_unused_fec (GstElement *webrtcbin)
   for (guint i = 0; i < unused->len; i++)
     link_around (webrtcbin, g_ptr_array_index (unused, i));
 }
+
+/* GStreamer 1.22's DTLS elements connect to the GstDtlsConnection they
+ * share with g_signal_connect_object(); each DTLS timer pending on the
+ * system clock's thread holds the connection, so its last reference can
+ * go there while the elements are disposed on another thread, and GLib
+ * aborts the process (invalid_closure_notify: handler != NULL; fixed
+ * upstream in 2026, gstreamer!11054). The timers of a finished handshake
+ * are due within a second or two of its last flight, and nothing arms new
+ * ones once the elements are stopped: a retired webrtcbin is let go after
+ * they have all fired. A handshake that was still being retried when the
+ * viewer left can have a longer one pending (2, 4, 8 s ...): not covered. */
+#define RETIRE_AFTER_SECONDS 5
+
+static gboolean
+let_go (gpointer element)
+{
+  return G_SOURCE_REMOVE;
+}
+
+void
+on_air_webrtcbin_retire (GstElement *element)
+{
+  GSource *source;
+
+  g_return_if_fail (GST_IS_ELEMENT (element));
+
+  source = g_timeout_source_new_seconds (RETIRE_AFTER_SECONDS);
+  g_source_set_callback (source, let_go, element, gst_object_unref);
+  g_source_attach (source, g_main_context_get_thread_default ());
+  g_source_unref (source);
+}

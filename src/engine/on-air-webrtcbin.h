@@ -44,4 +44,9 @@ void             on_air_webrtcbin_probe_received      (GstElement          *webr
  * pairing would name SSRC 0 (Chromium then drops the media). */
 void on_air_webrtcbin_disable_retransmission (GstElement *webrtcbin);
 
+/* Takes @element (a webrtcbin done with, or a pipeline holding one: in
+ * NULL, out of any bin) and lets it go a few seconds later, on the
+ * calling thread's main context, once its DTLS timers have fired. */
+void on_air_webrtcbin_retire (GstElement *element);
+
 G_END_DECLS
