@@ -542,11 +542,40 @@ test_page_warms_encoder (void)
   test_server_free (ts);
 }
 
+/* Viewers that leave about a second after their picture started, when the
+ * DTLS timers of their handshake come due, both ends letting go at once
+ * (the viewer's pipeline and On Air's peer on DELETE). GStreamer 1.22
+ * aborts the process when such a timer drops its DTLS connection while the
+ * elements are being disposed on another thread (on_air_webrtcbin_retire()
+ * is the way round it); every viewer here is a chance for that. */
+static void
+test_viewers_leave_after_handshake (void)
+{
+  TestServer *ts = test_server_new ("test", TEST_TOKEN, 10);
+
+  g_assert_true (test_server_wait_live (ts, 10000));
+  for (guint i = 0; i < 8; i++)
+    {
+      g_autoptr(WhepViewer) v = whep_viewer_new ("H264", FALSE);
+      g_autofree char *loc = test_whep_connect (ts, v);
+      g_autofree char *url = test_server_url (ts, loc);
+      g_autoptr(TestResponse) r = NULL;
+
+      g_assert_true (test_whep_wait_frames (v, 1, 5000));
+      test_spin (600 + 100 * i);
+      r = test_http ("DELETE", url, NULL, NULL, 0, TEST_TOKEN);
+      g_assert_cmpuint (r->status, ==, 200);
+    }
+  g_assert_cmpuint (count_viewers (ts, "webrtc"), ==, 0);
+  test_server_free (ts);
+}
+
 int
 main (int argc, char *argv[])
 {
   gst_init (&argc, &argv);
   g_test_init (&argc, &argv, NULL);
+  test_init_logging ();
 
   g_test_add_func ("/webrtc/whep-two-viewers-share-encoder", test_whep_two_viewers_share_encoder);
   g_test_add_func ("/webrtc/viewer-starts-at-keyframe", test_viewer_starts_at_keyframe);
@@ -556,5 +585,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/webrtc/many-join-at-once", test_many_join_at_once);
   g_test_add_func ("/webrtc/shed-resumes-at-keyframe", test_shed_resumes_at_keyframe);
   g_test_add_func ("/webrtc/page-warms-encoder", test_page_warms_encoder);
+  g_test_add_func ("/webrtc/viewers-leave-after-handshake", test_viewers_leave_after_handshake);
   return g_test_run ();
 }
