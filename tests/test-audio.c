@@ -266,6 +266,7 @@ main (int argc, char **argv)
   test_fakecam_setup ();
   gst_init (&argc, &argv);
   g_test_init (&argc, &argv, NULL);
+  test_init_logging ();
   g_test_add_func ("/audio/webcam-microphone", test_webcam_microphone);
   g_test_add_func ("/audio/webcam-without-microphone", test_webcam_without_microphone);
   g_test_add_func ("/audio/tone-shared", test_tone_shared);

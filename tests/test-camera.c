@@ -474,6 +474,7 @@ main (int argc, char *argv[])
   test_fakecam_setup ();
   gst_init (&argc, &argv);
   g_test_init (&argc, &argv, NULL);
+  test_init_logging ();
 
   g_test_add_func ("/camera/source-spec", test_source_spec);
   g_test_add_func ("/camera/ids", test_ids);

@@ -322,13 +322,59 @@ test_camera_caps (void)
   g_clear_pointer (&expected, gst_caps_unref);
 }
 
+/* The tests' logging (test_init_logging()): the one critical GStreamer's
+ * rtpsession gives by itself is a message; any other critical, through
+ * g_log() or structured logging, still ends the test program. */
+static void
+test_logging_rtpsession_race (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_log ("GLib", G_LOG_LEVEL_CRITICAL, "%s",
+             "g_hash_table_foreach: assertion 'version == hash_table->version' failed");
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stderr ("*version == hash_table->version*");
+}
+
+static void
+test_logging_other_critical (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_log ("GLib", G_LOG_LEVEL_CRITICAL, "%s", "g_hash_table_insert: assertion 'hash_table != NULL' failed");
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_failed ();
+}
+
+static void
+test_logging_structured_critical (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_log_structured ("Gtk", G_LOG_LEVEL_CRITICAL, "MESSAGE", "%s",
+                        "g_hash_table_foreach: assertion 'version == hash_table->version' failed");
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_failed ();
+}
+
 int
 main (int argc, char *argv[])
 {
   gst_init (&argc, &argv);
   g_test_init (&argc, &argv, NULL);
+  test_init_logging ();
 
   g_test_add_func ("/engine/source-spec", test_source_spec);
+  g_test_add_func ("/logging/rtpsession-race", test_logging_rtpsession_race);
+  g_test_add_func ("/logging/other-critical", test_logging_other_critical);
+  g_test_add_func ("/logging/structured-critical", test_logging_structured_critical);
   g_test_add_func ("/engine/tokens", test_tokens);
   g_test_add_func ("/engine/lan-urls", test_lan_urls);
   g_test_add_func ("/engine/broadcast-jpeg", test_broadcast_jpeg);

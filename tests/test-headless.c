@@ -216,6 +216,7 @@ main (int argc, char *argv[])
 {
   gst_init (&argc, &argv);
   g_test_init (&argc, &argv, NULL);
+  test_init_logging ();
 
   g_test_add_func ("/headless/serves-and-stops", test_serves_and_stops);
   g_test_add_func ("/headless/port-in-use", test_port_in_use);

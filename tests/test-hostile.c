@@ -618,6 +618,7 @@ main (int argc, char *argv[])
 
   gst_init (&argc, &argv);
   g_test_init (&argc, &argv, NULL);
+  test_init_logging ();
   /* A hostile case may close on us mid-send. */
   signal (SIGPIPE, SIG_IGN);
 

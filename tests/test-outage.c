@@ -239,6 +239,7 @@ main (int argc, char *argv[])
   test_fakecam_setup ();
   gst_init (&argc, &argv);
   g_test_init (&argc, &argv, NULL);
+  test_init_logging ();
 
   g_test_add_func ("/outage/camera-gone-5s", test_camera_gone_5s);
   g_test_add_func ("/outage/webcam-unplugged", test_webcam_unplugged);

@@ -15,6 +15,7 @@
 
 #include "on-air-error.h"
 #include "on-air-portal.h"
+#include "test-util.h"
 
 typedef struct
 {
@@ -178,6 +179,7 @@ int
 main (int argc, char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
+  test_init_logging ();
   gst_init (NULL, NULL);
 
   if (g_getenv ("ONAIR_PORTAL_STANDIN") == NULL)

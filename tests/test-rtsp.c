@@ -372,6 +372,7 @@ main (int argc, char *argv[])
 {
   gst_init (&argc, &argv);
   g_test_init (&argc, &argv, NULL);
+  test_init_logging ();
 
   g_test_add_func ("/rtsp/passthrough", test_passthrough);
   g_test_add_func ("/rtsp/unreachable", test_unreachable);

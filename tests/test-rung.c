@@ -200,6 +200,7 @@ main (int argc, char **argv)
 {
   gst_init (&argc, &argv);
   g_test_init (&argc, &argv, NULL);
+  test_init_logging ();
 
   g_test_add_func ("/rung/weak-links-share-lower-rung", test_weak_links_share_lower_rung);
   g_test_add_func ("/rung/passthrough-lower-rung", test_passthrough_lower_rung);

@@ -664,6 +664,7 @@ main (int argc, char *argv[])
 
   gst_init (&argc, &argv);
   g_test_init (&argc, &argv, NULL);
+  test_init_logging ();
 
   ts = test_server_new ("test", TEST_TOKEN, 32);
   g_assert_true (test_server_wait_live (ts, 10000));

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <glib/gstdio.h>
@@ -18,6 +19,55 @@
 #include "on-air-stamp.h"
 #include "test-util.h"
 #include "whep-client.h"
+
+/* GStreamer's rtpsession gives up its lock in the middle of walking its
+ * sources (for a source's caps before 1.22.3, gstreamer!4555; for the NACKs
+ * still to send, to this day), and a source that arrives meanwhile with a
+ * viewer's first RTCP packet makes GLib say "g_hash_table_foreach:
+ * assertion 'version == hash_table->version' failed". The walk stops there
+ * and the next RTCP interval is whole: in On Air a line on stderr. Made
+ * fatal it would abort whichever test a viewer joins in at that moment, so
+ * this one, from GLib's hash table, is logged as a message; every other
+ * critical still aborts (On Air never walks a hash table that way). */
+static gboolean
+is_rtpsession_race (const char *domain, GLogLevelFlags level, const char *message)
+{
+  return (level & G_LOG_LEVEL_CRITICAL) && g_strcmp0 (domain, "GLib") == 0 &&
+         message != NULL &&
+         g_str_has_prefix (message, "g_hash_table_foreach: assertion 'version == hash_table->version'");
+}
+
+/* Every message, g_log()'s and g_log_structured()'s, is written here. */
+static GLogWriterOutput
+log_writer (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer data)
+{
+  const char *domain = NULL, *message = NULL;
+  GLogWriterOutput written;
+
+  for (gsize i = 0; i < n_fields; i++)
+    {
+      if (g_strcmp0 (fields[i].key, "GLIB_DOMAIN") == 0)
+        domain = fields[i].value;
+      else if (g_strcmp0 (fields[i].key, "MESSAGE") == 0)
+        message = fields[i].value;
+    }
+  if (is_rtpsession_race (domain, level, message))
+    level = (level & ~G_LOG_LEVEL_MASK) | G_LOG_LEVEL_MESSAGE;
+  written = g_log_writer_default (level, fields, n_fields, data);
+  if (level & G_LOG_LEVEL_CRITICAL)
+    abort ();
+  return written;
+}
+
+void
+test_init_logging (void)
+{
+  GLogLevelFlags fatal = g_log_set_always_fatal (G_LOG_FATAL_MASK);
+
+  /* Criticals are made fatal by log_writer() instead, which can tell. */
+  g_log_set_always_fatal (fatal & ~G_LOG_LEVEL_CRITICAL);
+  g_log_set_writer_func (log_writer, NULL, NULL);
+}
 
 static gboolean
 wake (gpointer data)

@@ -14,6 +14,11 @@ G_BEGIN_DECLS
 
 #define TEST_TOKEN "test-token-0123456789abcdef"
 
+/* Criticals stay fatal (G_DEBUG=fatal-criticals) but for one that
+ * GStreamer's rtpsession gives on its own (test-util.c says which); call
+ * right after g_test_init(). */
+void        test_init_logging  (void);
+
 typedef gboolean (*TestCondition) (gpointer data);
 
 /* Iterates the default main context until @cond holds or @timeout_ms

@@ -318,6 +318,7 @@ main (int argc, char *argv[])
   test_fakecam_setup ();
   gst_init (&argc, &argv);
   g_test_init (&argc, &argv, NULL);
+  test_init_logging ();
 
   g_test_add_func ("/webcam/jpeg-check", test_jpeg_check);
   g_test_add_func ("/webcam/jpeg-camera", test_jpeg_camera);

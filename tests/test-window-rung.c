@@ -98,6 +98,7 @@ main (int argc, char *argv[])
   int status;
 
   g_test_init (&argc, &argv, NULL);
+  test_init_logging ();
   gst_init (NULL, NULL);
   app = on_air_application_new (NULL);
   g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);

@@ -184,6 +184,7 @@ main (int argc, char *argv[])
   pipewire_fixture_prepare_environ ();
   test_fakecam_setup ();
   g_test_init (&argc, &argv, NULL);
+  test_init_logging ();
   gst_init (NULL, NULL);
 
   {

@@ -1060,6 +1060,7 @@ main (int argc, char *argv[])
 
   test_fakecam_setup ();
   g_test_init (&argc, &argv, NULL);
+  test_init_logging ();
   gst_init (NULL, NULL);
 
   /* The window as `onair --source test --port 0 --bind 127.0.0.1` opens it;
