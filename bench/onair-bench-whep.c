@@ -41,6 +41,7 @@
 #include <gst/sdp/sdp.h>
 
 #include "bench-classify.h"
+#include "on-air-webrtcbin.h"
 #include "bench-util.h"
 #include "whep-client.h"
 #include <gst/webrtc/webrtc.h>
@@ -372,7 +373,8 @@ viewer_clear (Viewer *v)
   if (v->pipeline != NULL)
     {
       gst_element_set_state (v->pipeline, GST_STATE_NULL);
-      gst_clear_object (&v->pipeline);
+      /* Let go once its DTLS timers have fired (on-air-webrtcbin.c). */
+      on_air_webrtcbin_retire (g_steal_pointer (&v->pipeline));
       v->webrtcbin = NULL;
     }
 }
