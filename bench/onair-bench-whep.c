@@ -41,8 +41,8 @@
 #include <gst/sdp/sdp.h>
 
 #include "bench-classify.h"
-#include "on-air-webrtcbin.h"
 #include "bench-util.h"
+#include "on-air-webrtcbin.h"
 #include "whep-client.h"
 #include <gst/webrtc/webrtc.h>
 #include <libsoup/soup.h>
