@@ -10,6 +10,7 @@
 #include "on-air-source-spec.h"
 #include "on-air-stamp.h"
 #include "on-air-token.h"
+#include "on-air-webrtcbin.h"
 #include "test-util.h"
 
 static void
@@ -322,6 +323,40 @@ test_camera_caps (void)
   g_clear_pointer (&expected, gst_caps_unref);
 }
 
+static void
+count_finalized (gpointer data, GObject *where_the_object_was)
+{
+  (*(guint *) data)++;
+}
+
+static gboolean
+all_finalized (gpointer data)
+{
+  return *(guint *) data == 70;
+}
+
+/* Stopped webrtcbins wait five seconds before they are let go (their DTLS
+ * timers), but no more than 64 at once: viewers who join and leave fast
+ * cannot pile them up. */
+static void
+test_retired_webrtcbins (void)
+{
+  guint gone = 0;
+
+  g_assert_cmpuint (on_air_webrtcbin_count_retired (), ==, 0);
+  for (guint i = 0; i < 70; i++)
+    {
+      GstElement *element = gst_object_ref_sink (gst_element_factory_make ("fakesink", NULL));
+
+      g_object_weak_ref (G_OBJECT (element), count_finalized, &gone);
+      on_air_webrtcbin_retire (element);
+    }
+  g_assert_cmpuint (on_air_webrtcbin_count_retired (), ==, 64);
+  g_assert_cmpuint (gone, ==, 6);
+  g_assert_true (test_wait_until (all_finalized, &gone, 10000));
+  g_assert_cmpuint (on_air_webrtcbin_count_retired (), ==, 0);
+}
+
 /* The tests' logging (test_init_logging()): the one critical GStreamer's
  * rtpsession gives by itself is a message; any other critical, through
  * g_log() or structured logging, still ends the test program. */
@@ -372,6 +407,7 @@ main (int argc, char *argv[])
   test_init_logging ();
 
   g_test_add_func ("/engine/source-spec", test_source_spec);
+  g_test_add_func ("/engine/retired-webrtcbins", test_retired_webrtcbins);
   g_test_add_func ("/logging/rtpsession-race", test_logging_rtpsession_race);
   g_test_add_func ("/logging/other-critical", test_logging_other_critical);
   g_test_add_func ("/logging/structured-critical", test_logging_structured_critical);

@@ -377,22 +377,73 @@ on_air_webrtcbin_bypass_unused_fec (GstElement *webrtcbin)
  * they have all fired. A handshake that was still being retried when the
  * viewer left can have a longer one pending (2, 4, 8 s ...): not covered. */
 #define RETIRE_AFTER_SECONDS 5
+/* Each one keeps its ICE agent's sockets and thread until then; viewers
+ * joining and leaving fast cannot pile up more than this many (the oldest
+ * go at once, back to the old way's small risk). */
+#define RETIRED_AT_MOST 64
+
+typedef struct
+{
+  GstElement *element;
+  GSource    *source;
+} Retired;
+
+static GMutex retired_lock;
+static GQueue retired = G_QUEUE_INIT;  /* of Retired, oldest first */
 
 static gboolean
-let_go (gpointer element)
+let_go (gpointer data)
 {
   return G_SOURCE_REMOVE;
+}
+
+/* The timeout's destroy notify: when it fired, or was destroyed early. */
+static void
+retired_free (gpointer data)
+{
+  Retired *r = data;
+
+  g_mutex_lock (&retired_lock);
+  g_queue_remove (&retired, r);
+  g_mutex_unlock (&retired_lock);
+  gst_object_unref (r->element);
+  g_free (r);
 }
 
 void
 on_air_webrtcbin_retire (GstElement *element)
 {
-  GSource *source;
+  Retired *r;
+  GSource *oldest = NULL;
 
   g_return_if_fail (GST_IS_ELEMENT (element));
 
-  source = g_timeout_source_new_seconds (RETIRE_AFTER_SECONDS);
-  g_source_set_callback (source, let_go, element, gst_object_unref);
-  g_source_attach (source, g_main_context_get_thread_default ());
-  g_source_unref (source);
+  r = g_new0 (Retired, 1);
+  r->element = element;
+  r->source = g_timeout_source_new_seconds (RETIRE_AFTER_SECONDS);
+  g_source_set_callback (r->source, let_go, r, retired_free);
+  g_mutex_lock (&retired_lock);
+  g_queue_push_tail (&retired, r);
+  if (g_queue_get_length (&retired) > RETIRED_AT_MOST)
+    oldest = g_source_ref (((Retired *) g_queue_peek_head (&retired))->source);
+  g_mutex_unlock (&retired_lock);
+
+  g_source_attach (r->source, g_main_context_get_thread_default ());
+  g_source_unref (r->source);
+  if (oldest != NULL)
+    {
+      g_source_destroy (oldest);
+      g_source_unref (oldest);
+    }
+}
+
+guint
+on_air_webrtcbin_count_retired (void)
+{
+  guint n;
+
+  g_mutex_lock (&retired_lock);
+  n = g_queue_get_length (&retired);
+  g_mutex_unlock (&retired_lock);
+  return n;
 }

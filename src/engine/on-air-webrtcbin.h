@@ -48,5 +48,8 @@ void on_air_webrtcbin_disable_retransmission (GstElement *webrtcbin);
  * NULL, out of any bin) and lets it go a few seconds later, on the
  * calling thread's main context, once its DTLS timers have fired. */
 void on_air_webrtcbin_retire (GstElement *element);
+/* How many are waiting to be let go (at most 64: past that the oldest
+ * goes at once). */
+guint on_air_webrtcbin_count_retired (void);
 
 G_END_DECLS
