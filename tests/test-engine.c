@@ -4,9 +4,12 @@
  */
 #include "config.h"
 
+#include <gst/rtp/rtp.h>
+
 #include "on-air-camera.h"
 #include "on-air-error.h"
 #include "on-air-lan.h"
+#include "on-air-rtp-bundle.h"
 #include "on-air-source-spec.h"
 #include "on-air-stamp.h"
 #include "on-air-token.h"
@@ -357,6 +360,172 @@ test_retired_webrtcbins (void)
   g_assert_cmpuint (on_air_webrtcbin_count_retired (), ==, 0);
 }
 
+/* ---------------------------------------------------------------------- */
+/* the RTP frame bundle                                                   */
+
+typedef struct
+{
+  GString *seen; /* "B3" a buffer, "L0-2" a list, "E<name>" an event */
+} BundleSink;
+
+static GstBuffer *
+rtp_packet (guint16 seq, gboolean marker)
+{
+  GstBuffer *buffer = gst_rtp_buffer_new_allocate (4, 0, 0);
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+
+  g_assert_true (gst_rtp_buffer_map (buffer, GST_MAP_WRITE, &rtp));
+  gst_rtp_buffer_set_seq (&rtp, seq);
+  gst_rtp_buffer_set_marker (&rtp, marker);
+  gst_rtp_buffer_unmap (&rtp);
+  return buffer;
+}
+
+static guint16
+rtp_seq (GstBuffer *buffer)
+{
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  guint16 seq;
+
+  g_assert_true (gst_rtp_buffer_map (buffer, GST_MAP_READ, &rtp));
+  seq = gst_rtp_buffer_get_seq (&rtp);
+  gst_rtp_buffer_unmap (&rtp);
+  return seq;
+}
+
+static GstFlowReturn
+bundle_sink_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
+{
+  BundleSink *sink = g_object_get_data (G_OBJECT (pad), "sink");
+
+  g_string_append_printf (sink->seen, "B%u ", rtp_seq (buffer));
+  gst_buffer_unref (buffer);
+  return GST_FLOW_OK;
+}
+
+static GstFlowReturn
+bundle_sink_chain_list (GstPad *pad, GstObject *parent, GstBufferList *list)
+{
+  BundleSink *sink = g_object_get_data (G_OBJECT (pad), "sink");
+  guint n = gst_buffer_list_length (list);
+
+  /* A list holds the packets it was given, one after another. */
+  for (guint i = 1; i < n; i++)
+    g_assert_cmpuint (rtp_seq (gst_buffer_list_get (list, i)), ==,
+                      (guint16) (rtp_seq (gst_buffer_list_get (list, 0)) + i));
+  g_string_append_printf (sink->seen, "L%u-%u ", rtp_seq (gst_buffer_list_get (list, 0)),
+                          rtp_seq (gst_buffer_list_get (list, n - 1)));
+  gst_buffer_list_unref (list);
+  return GST_FLOW_OK;
+}
+
+static gboolean
+bundle_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
+{
+  BundleSink *sink = g_object_get_data (G_OBJECT (pad), "sink");
+
+  if (GST_EVENT_TYPE (event) == GST_EVENT_EOS || GST_EVENT_TYPE (event) == GST_EVENT_GAP)
+    g_string_append_printf (sink->seen, "E%s ", GST_EVENT_TYPE_NAME (event));
+  gst_event_unref (event);
+  return TRUE;
+}
+
+static GstBufferList *
+rtp_list (guint16 first, guint n, gboolean marker_at_end)
+{
+  GstBufferList *list = gst_buffer_list_new ();
+
+  for (guint i = 0; i < n; i++)
+    gst_buffer_list_add (list, rtp_packet (first + i, marker_at_end && i == n - 1));
+  return list;
+}
+
+/* The frame bundle on the H.264 payloader (on-air-rtp-bundle.c): a
+ * frame's packets, pushed one by one or in lists, leave as one list at
+ * the marker; a frame that came as one list leaves as it came; events
+ * wait for the packets before them; a flush drops a part frame; a stream
+ * without markers still flows. */
+static void
+test_rtp_bundle (void)
+{
+  GstElement *bundle = gst_object_ref_sink (on_air_rtp_bundle_new ());
+  g_autoptr(GstPad) in = gst_pad_new ("in", GST_PAD_SRC);
+  g_autoptr(GstPad) out = gst_pad_new ("out", GST_PAD_SINK);
+  g_autoptr(GstPad) bundle_sink = gst_element_get_static_pad (bundle, "sink");
+  g_autoptr(GstPad) bundle_src = gst_element_get_static_pad (bundle, "src");
+  g_autoptr(GstCaps) caps = gst_caps_from_string ("application/x-rtp,media=video,encoding-name=H264,clock-rate=90000");
+  GstSegment segment;
+  BundleSink sink = { g_string_new (NULL) };
+  guint16 seq = 100;
+
+  g_object_set_data (G_OBJECT (out), "sink", &sink);
+  gst_pad_set_chain_function (out, bundle_sink_chain);
+  gst_pad_set_chain_list_function (out, bundle_sink_chain_list);
+  gst_pad_set_event_function (out, bundle_sink_event);
+  g_assert_cmpint (gst_pad_link (in, bundle_sink), ==, GST_PAD_LINK_OK);
+  g_assert_cmpint (gst_pad_link (bundle_src, out), ==, GST_PAD_LINK_OK);
+  gst_pad_set_active (out, TRUE);
+  gst_pad_set_active (in, TRUE);
+  g_assert_cmpint (gst_element_set_state (bundle, GST_STATE_PLAYING), ==, GST_STATE_CHANGE_SUCCESS);
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  g_assert_true (gst_pad_push_event (in, gst_event_new_stream_start ("rtp")));
+  g_assert_true (gst_pad_push_event (in, gst_event_new_caps (caps)));
+  g_assert_true (gst_pad_push_event (in, gst_event_new_segment (&segment)));
+
+  /* Three NAL units pushed one at a time, the last with the marker. */
+  g_assert_cmpint (gst_pad_push (in, rtp_packet (seq++, FALSE)), ==, GST_FLOW_OK);
+  g_assert_cmpint (gst_pad_push (in, rtp_packet (seq++, FALSE)), ==, GST_FLOW_OK);
+  g_assert_cmpstr (sink.seen->str, ==, "");
+  g_assert_cmpint (gst_pad_push (in, rtp_packet (seq++, TRUE)), ==, GST_FLOW_OK);
+  g_assert_cmpstr (sink.seen->str, ==, "L100-102 ");
+  /* A list of fragments, then a small NAL unit and a list of fragments. */
+  g_assert_cmpint (gst_pad_push_list (in, rtp_list (seq, 4, TRUE)), ==, GST_FLOW_OK);
+  seq += 4;
+  g_assert_cmpint (gst_pad_push (in, rtp_packet (seq++, FALSE)), ==, GST_FLOW_OK);
+  g_assert_cmpint (gst_pad_push_list (in, rtp_list (seq, 3, FALSE)), ==, GST_FLOW_OK);
+  seq += 3;
+  g_assert_cmpint (gst_pad_push_list (in, rtp_list (seq, 2, TRUE)), ==, GST_FLOW_OK);
+  seq += 2;
+  /* A frame of one packet. */
+  g_assert_cmpint (gst_pad_push (in, rtp_packet (seq++, TRUE)), ==, GST_FLOW_OK);
+  g_assert_cmpstr (sink.seen->str, ==, "L100-102 L103-106 L107-112 B113 ");
+
+  /* An event goes after the part frame before it. */
+  g_string_truncate (sink.seen, 0);
+  g_assert_cmpint (gst_pad_push (in, rtp_packet (seq++, FALSE)), ==, GST_FLOW_OK);
+  g_assert_cmpint (gst_pad_push (in, rtp_packet (seq++, FALSE)), ==, GST_FLOW_OK);
+  g_assert_true (gst_pad_push_event (in, gst_event_new_gap (0, GST_SECOND)));
+  g_assert_cmpstr (sink.seen->str, ==, "L114-115 Egap ");
+
+  /* A flush drops a part frame. */
+  g_string_truncate (sink.seen, 0);
+  g_assert_cmpint (gst_pad_push (in, rtp_packet (seq++, FALSE)), ==, GST_FLOW_OK);
+  g_assert_true (gst_pad_push_event (in, gst_event_new_flush_start ()));
+  g_assert_true (gst_pad_push_event (in, gst_event_new_flush_stop (FALSE)));
+  g_assert_true (gst_pad_push_event (in, gst_event_new_segment (&segment)));
+  g_assert_cmpint (gst_pad_push (in, rtp_packet (seq++, TRUE)), ==, GST_FLOW_OK);
+  g_assert_cmpstr (sink.seen->str, ==, "B117 ");
+
+  /* No markers at all: 512 packets a list. */
+  g_string_truncate (sink.seen, 0);
+  for (guint i = 0; i < 600; i++)
+    g_assert_cmpint (gst_pad_push (in, rtp_packet (seq++, FALSE)), ==, GST_FLOW_OK);
+  g_assert_cmpstr (sink.seen->str, ==, "L118-629 ");
+  g_assert_true (gst_pad_push_event (in, gst_event_new_eos ()));
+  g_assert_cmpstr (sink.seen->str, ==, "L118-629 L630-717 Eeos ");
+
+  /* A part frame at a stop is dropped (no leak under the sanitizer). */
+  g_assert_true (gst_pad_push_event (in, gst_event_new_flush_start ()));
+  g_assert_true (gst_pad_push_event (in, gst_event_new_flush_stop (TRUE)));
+  g_assert_true (gst_pad_push_event (in, gst_event_new_segment (&segment)));
+  g_assert_cmpint (gst_pad_push (in, rtp_packet (seq++, FALSE)), ==, GST_FLOW_OK);
+  gst_element_set_state (bundle, GST_STATE_NULL);
+  gst_pad_set_active (in, FALSE);
+  gst_pad_set_active (out, FALSE);
+  gst_object_unref (bundle);
+  g_string_free (sink.seen, TRUE);
+}
+
 /* The tests' logging (test_init_logging()): the one critical GStreamer's
  * rtpsession gives by itself is a message; any other critical, through
  * g_log() or structured logging, still ends the test program. */
@@ -408,6 +577,7 @@ main (int argc, char *argv[])
 
   g_test_add_func ("/engine/source-spec", test_source_spec);
   g_test_add_func ("/engine/retired-webrtcbins", test_retired_webrtcbins);
+  g_test_add_func ("/engine/rtp-bundle", test_rtp_bundle);
   g_test_add_func ("/logging/rtpsession-race", test_logging_rtpsession_race);
   g_test_add_func ("/logging/other-critical", test_logging_other_critical);
   g_test_add_func ("/logging/structured-critical", test_logging_structured_critical);

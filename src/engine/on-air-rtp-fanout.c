@@ -18,6 +18,7 @@
 #include <gst/video/video.h>
 
 #include "on-air-rtp-fanout-private.h"
+#include "on-air-rtp-bundle.h"
 
 /* From a page load to its WHEP offer: a phone on Wi-Fi takes about a
  * second; one that never offers (MJPEG) keeps the encoder this long. */
@@ -230,6 +231,8 @@ on_air_rtp_group_acquire (OnAirBroadcast *self, OnAirCodec codec, guint pt, OnAi
    * per-viewer queues below are the ones that shed. */
   on_air_branch_add (branch, on_air_make_queue (FALSE, 0, 500 * GST_MSECOND));
   on_air_branch_add (branch, pay);
+  if (codec == ON_AIR_CODEC_H264)
+    on_air_branch_add (branch, on_air_rtp_bundle_new ()); /* rtpvp8pay pushes a frame a list */
   on_air_branch_add (branch, group->tee);
   if (!on_air_branch_attach (self, branch, NULL))
     {
