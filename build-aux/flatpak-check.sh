@@ -222,6 +222,14 @@ for line in open(sys.argv[1]):
     fail "WebRTC (WHEP) from outside the sandbox (see $out/whep.json, $out/whep.log)"
   fi
 
+  # The manifest's libsrtp2 (OpenSSL's AES and HMAC) in place of the
+  # runtime's, which costs a third more CPU per viewer (bench/README.md).
+  srtp=$(grep -m1 -o '/[^ ]*/libsrtp2\.so[.0-9]*$' "/proc/$(app_child_pid)/maps" 2>/dev/null)
+  case $srtp in
+    /app/lib/*|*/files/lib/libsrtp2.so*) pass "SRTP by the manifest's libsrtp2: $srtp" ;;
+    *) fail "SRTP by the manifest's libsrtp2: the app has ${srtp:-no libsrtp2} mapped" ;;
+  esac
+
   stop_app; status=$?
   if [ "$status" = 0 ]; then pass "SIGTERM: the sandboxed app stopped cleanly"; else fail "SIGTERM: exit status $status"; fi
 else

@@ -28,6 +28,9 @@ packages=(
   # its headers: webrtcbin is built on it); without them a bound server
   # refuses WebRTC, as the tests' servers on 127.0.0.1 are
   libnice-dev
+  # libsrtp2 built with OpenSSL's crypto, as the manifest builds it
+  # (GNOME's Sdk has OpenSSL's headers)
+  libssl-dev
   # tests inside the build sandbox: the RTSP camera fixture
   libgstrtspserver-1.0-dev
   # run: GNOME 48's codec set (no gstreamer1.0-plugins-ugly, no
@@ -39,7 +42,7 @@ packages=(
   fonts-cantarell fonts-dejavu-core adwaita-icon-theme shared-mime-info
   ca-certificates libgl1-mesa-dri
 )
-recipe=3  # bump when the steps below change what is built
+recipe=4  # bump when the steps below change what is built
 
 key=$(printf '%s\n' "$recipe" "$suite" "$mirror" "${packages[@]}" | sort | sha256sum | cut -c1-16)
 dir="$cache/runtime-$key"
@@ -75,7 +78,18 @@ mkdir -p "$dir/platform"
 cp -al "$dir/rootfs/usr" "$dir/platform/files"
 cp -a "$dir/rootfs/etc" "$dir/platform/files/etc"
 [ -e "$dir/platform/files/bin/ldconfig" ] || ln -s ../sbin/ldconfig "$dir/platform/files/bin/ldconfig"
-echo /app/lib > "$dir/platform/files/etc/ld.so.conf.d/app.conf"
+# flatpak makes that cache with /etc/ld.so.conf linked to the runtime's
+# own and no /etc/ld.so.conf.d, so Debian's "include" of that folder finds
+# nothing there: like GNOME's runtime, the file names /app/lib itself,
+# before the runtime's folders, so that an app's library (the manifest's
+# libsrtp2) takes the place of the runtime's.
+cat > "$dir/platform/files/etc/ld.so.conf" <<'CONF'
+include /run/flatpak/ld.so.conf.d/app-*.conf
+/app/lib
+include /run/flatpak/ld.so.conf.d/runtime-*.conf
+/usr/local/lib
+/usr/lib/x86_64-linux-gnu
+CONF
 rm -rf "$dir/rootfs"
 cp -al "$dir/platform" "$dir/sdk"
 
