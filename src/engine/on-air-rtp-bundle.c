@@ -54,6 +54,15 @@ add (OnAirRtpBundle *self, GstBuffer *buffer)
   gst_buffer_list_add (self->pending, buffer);
 }
 
+/* The frame's last packet came, or the list is as long as it may grow. */
+static GstFlowReturn
+push_if_done (OnAirRtpBundle *self, gboolean ends)
+{
+  if (ends || gst_buffer_list_length (self->pending) >= BUNDLE_MAX_PACKETS)
+    return push_pending (self);
+  return GST_FLOW_OK;
+}
+
 static GstFlowReturn
 chain_list (GstPad *pad, GstObject *parent, GstBufferList *list)
 {
@@ -73,9 +82,7 @@ chain_list (GstPad *pad, GstObject *parent, GstBufferList *list)
   for (guint i = 0; i < n; i++)
     add (self, gst_buffer_ref (gst_buffer_list_get (list, i)));
   gst_buffer_list_unref (list);
-  if (ends || gst_buffer_list_length (self->pending) >= BUNDLE_MAX_PACKETS)
-    return push_pending (self);
-  return GST_FLOW_OK;
+  return push_if_done (self, ends);
 }
 
 static GstFlowReturn
@@ -87,9 +94,7 @@ chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
   if (self->pending == NULL && ends)
     return gst_pad_push (self->srcpad, buffer);
   add (self, buffer);
-  if (ends || gst_buffer_list_length (self->pending) >= BUNDLE_MAX_PACKETS)
-    return push_pending (self);
-  return GST_FLOW_OK;
+  return push_if_done (self, ends);
 }
 
 /* A serialized event (caps, segment, EOS, gap) goes after the packets
