@@ -17,7 +17,12 @@
 // first, then all N are POSTed together, one connection each (a class
 // that scanned the QR code at once). The measured viewer, sampled twice a
 // second, shows what the burst costs a viewer already watching: its fps
-// over the window and in its worst second after the joins were let go.
+// over the window and in its worst second after the joins were let go
+// (worstSecondFps from those samples, to about a frame a second either
+// way), and from every frame its <video> showed (requestVideoFrameCallback):
+// worstShownSecond, the fewest frames shown in any one second after the
+// joins were let go (29 or 30 for a steady stream), and longestShownMs,
+// the longest any one frame stayed on screen.
 // --burst-nice 19 runs the joining client at nice 19, leaving it only the
 // CPU nobody else wants: phones bring their own CPU, and here the hundred
 // client webrtcbins share the two cores with On Air and the Chromium
@@ -102,9 +107,11 @@ async function measure (browser, url, link, loss, seconds, args) {
     const before = await viewer.readInbound(page);
     let joins = null;
     let samples = null;
+    let logging = false;
     if (args.burst > 0) {
       // Sampled twice a second, so that the worst second of the burst shows.
       samples = [];
+      logging = await viewer.startFrameLog(page);
       const end = Date.now() + seconds * 1000;
       const started = Date.now();
       while (Date.now() < end) {
@@ -132,6 +139,14 @@ async function measure (browser, url, link, loss, seconds, args) {
                                   (samples[j].at - samples[i].at));
       }
       d.worstSecondFps = Number.isFinite(worst) ? worst : null;
+      // The same from the frames the <video> showed, to a frame (the
+      // page's clock is the samples' at, Date.now() their wall).
+      if (logging) {
+        const shown = viewer.worstShownSecond(await viewer.readFrameLog(page),
+                                              released + samples[0].at - samples[0].wall);
+        d.worstShownSecond = shown.worst;
+        d.longestShownMs = shown.longestMs;
+      }
     }
     d.udpDropped = link.dropped() - dropped0;
     // RTP packets the server's per-viewer queue shed (since the viewer came)

@@ -22,7 +22,9 @@
  * stdout carries JSON lines like onair-bench-mjpeg's: "connected",
  * "window_start", then "result" with the per-viewer fps. Counting at the
  * transport, "result" also has whole frames (every packet of the frame
- * came, in order) and the longest wait between two frames; --sample-ms
+ * came, in order), the longest wait between two frames and the fewest
+ * whole frames any viewer got in one second (worst_second_whole; 29 or
+ * 30 for a steady 30 fps stream, -1 if none was counted); --sample-ms
  * adds a "sample" line every MS of the window with the slowest and the
  * median viewer's whole frames a second in it. With --hold the
  * viewers stay until stdin closes, then leave with DELETE.
@@ -51,6 +53,9 @@
 #include "on-air-webrtc-peer.h"
 
 #define DELETE_TIMEOUT_S 5
+/* More whole frames than any second holds (a 30 fps stream after a
+ * stall can bring a few more at once). */
+#define WHOLE_RING 64
 
 /* The one address the viewers' candidates are on (--bind). */
 static const char *local_address = "127.0.0.1";
@@ -71,6 +76,10 @@ typedef struct
   gboolean    gap;        /* a packet of the current frame is missing */
   gint64      frame_at_us;  /* when the last frame's last packet came */
   gint        longest_us;   /* atomic: the longest wait between two frames */
+  gint64      whole_us[WHOLE_RING]; /* when the last whole frames came, a ring */
+  guint       whole_head;
+  gint64      count_from_us;  /* atomic: seconds starting before this are not counted */
+  gint        worst_second;   /* atomic: the fewest whole frames in one second since */
   gssize      dropped;    /* atomic: media packets dropped before SRTP */
   gssize      bytes;      /* atomic: their size on the wire (SRTP, without UDP/IP) */
   char       *location;   /* absolute URL of the session */
@@ -95,6 +104,29 @@ is_rtp (const guint8 *data, gsize size)
 {
   return size >= 12 && data[0] >= 128 && data[0] <= 191 &&
          ((data[1] & 0x7f) < 64 || (data[1] & 0x7f) > 95);
+}
+
+/* The fewest whole frames in one second: the second just before a whole
+ * frame came at @now (that frame left out) is where a late frame shows,
+ * so each such second is counted. A steady 30 fps stream gives 29 or 30
+ * (the second's start falls on either side of a frame); a frame more
+ * than a frame late, or one missing, takes one more from it. */
+static void
+count_second (Viewer *v, gint64 now)
+{
+  gint64 from = g_atomic_pointer_get (&v->count_from_us);
+  gint n = 0;
+
+  if (from != 0 && now - G_USEC_PER_SEC >= from)
+    {
+      for (guint i = 0; i < WHOLE_RING; i++)
+        if (v->whole_us[i] >= now - G_USEC_PER_SEC)
+          n++;
+      if (n < g_atomic_int_get (&v->worst_second))
+        g_atomic_int_set (&v->worst_second, n);
+    }
+  v->whole_us[v->whole_head] = now;
+  v->whole_head = (v->whole_head + 1) % WHOLE_RING;
 }
 
 /* A whole frame: every packet of it came, in order (the picture's
@@ -126,7 +158,10 @@ count_whole (Viewer *v, const guint8 *data, gboolean marker)
         g_atomic_int_set (&v->longest_us, (gint) MIN (now - v->frame_at_us, G_MAXINT));
       v->frame_at_us = now;
       if (!v->gap)
-        g_atomic_pointer_add (&v->whole, 1);
+        {
+          g_atomic_pointer_add (&v->whole, 1);
+          count_second (v, now);
+        }
       v->gap = FALSE;
     }
 }
@@ -720,6 +755,8 @@ main (int argc, char *argv[])
       viewers[i].frames_at_window = viewer_frames (&viewers[i]);
       viewers[i].whole_at_window = g_atomic_pointer_get (&viewers[i].whole);
       g_atomic_int_set (&viewers[i].longest_us, 0);
+      g_atomic_int_set (&viewers[i].worst_second, G_MAXINT);
+      g_atomic_pointer_set (&viewers[i].count_from_us, g_get_monotonic_time ());
       viewers[i].packets_at_window = g_atomic_pointer_get (&viewers[i].dropped);
       viewers[i].bytes_at_window = g_atomic_pointer_get (&viewers[i].bytes);
     }
@@ -757,13 +794,20 @@ main (int argc, char *argv[])
     {
       qsort (whole, n, sizeof (double), bench_compare_double);
       gint longest = 0;
+      gint worst_second = -1;
 
       for (guint i = 0; i < n; i++)
-        longest = MAX (longest, g_atomic_int_get (&viewers[i].longest_us));
-      qsort (whole, n, sizeof (double), bench_compare_double);
-      g_string_append_printf (out, ",\"whole_fps_min\":%.2f,\"whole_fps_median\":%.2f,\"longest_wait_ms\":%.1f",
+        {
+          longest = MAX (longest, g_atomic_int_get (&viewers[i].longest_us));
+          /* A viewer that never got a frame is stalled, counted above. */
+          if (viewers[i].error == NULL && g_atomic_int_get (&viewers[i].worst_second) != G_MAXINT)
+            worst_second = worst_second < 0 ? g_atomic_int_get (&viewers[i].worst_second)
+                                            : MIN (worst_second, g_atomic_int_get (&viewers[i].worst_second));
+        }
+      g_string_append_printf (out, ",\"whole_fps_min\":%.2f,\"whole_fps_median\":%.2f,\"longest_wait_ms\":%.1f,"
+                              "\"worst_second_whole\":%d",
                               whole[0], n % 2 ? whole[n / 2] : (whole[n / 2 - 1] + whole[n / 2]) / 2,
-                              longest / 1000.0);
+                              longest / 1000.0, worst_second);
     }
   g_string_append_printf (out, ",\"client_cpu_percent\":%.1f",
                           (bench_cpu_seconds () - cpu0) / span * 100);

@@ -64,6 +64,56 @@ export async function readInbound (page) {
   }, FIELDS);
 }
 
+/* Starts logging each frame the viewer's <video> shows: the time of
+ * every requestVideoFrameCallback and the count of frames presented so
+ * far (a callback can cover more than one). False where the browser has
+ * no requestVideoFrameCallback. */
+export async function startFrameLog (page) {
+  return page.evaluate(() => {
+    const v = window.__onairViewer;
+    if (!('requestVideoFrameCallback' in HTMLVideoElement.prototype))
+      return false;
+    v.frames = [];
+    const onFrame = (now, metadata) => {
+      v.frames.push([now, metadata.presentedFrames]);
+      v.video.requestVideoFrameCallback(onFrame);
+    };
+    v.video.requestVideoFrameCallback(onFrame);
+    return true;
+  });
+}
+
+/* The frames logged since startFrameLog(): [[time (ms, performance.now
+ * clock), frames presented so far], ...]. */
+export async function readFrameLog (page) {
+  return page.evaluate(() => window.__onairViewer.frames || []);
+}
+
+/* The fewest frames the <video> showed in any one second of the log
+ * after @from (performance.now clock): for each logged frame, the frames
+ * presented after it and at most 1 s after it. A steady 30 fps stream
+ * reads 29 or 30 (a window's edge can fall on either side of a frame);
+ * each frame that comes more than a frame late takes one more from the
+ * windows it falls in. Also the longest time one frame stayed on screen
+ * (ms). */
+export function worstShownSecond (frames, from = -Infinity) {
+  let worst = Infinity;
+  let longest = 0;
+  for (let i = 0, j = 0; i < frames.length; i++) {
+    if (frames[i][0] < from)
+      continue;
+    if (i + 1 < frames.length)
+      longest = Math.max(longest, frames[i + 1][0] - frames[i][0]);
+    j = Math.max(j, i);
+    while (j + 1 < frames.length && frames[j + 1][0] - frames[i][0] <= 1000)
+      j++;
+    if (j + 1 >= frames.length)
+      break; /* the log ends within this second */
+    worst = Math.min(worst, frames[j][1] - frames[i][1]);
+  }
+  return { worst: Number.isFinite(worst) ? worst : null, longestMs: longest };
+}
+
 export async function closeViewer (page) {
   await page.evaluate(async () => {
     const v = window.__onairViewer;
