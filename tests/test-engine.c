@@ -10,6 +10,7 @@
 #include "on-air-error.h"
 #include "on-air-lan.h"
 #include "on-air-rtp-bundle.h"
+#include "on-air-setup-turns.h"
 #include "on-air-source-spec.h"
 #include "on-air-stamp.h"
 #include "on-air-token.h"
@@ -568,6 +569,115 @@ test_logging_structured_critical (void)
   g_test_trap_assert_failed ();
 }
 
+/* Who set up, in which order, and who was dropped from the line. */
+typedef struct
+{
+  GString *log;
+  char     name;
+} TurnTaker;
+
+static void
+turn_start (gpointer data)
+{
+  TurnTaker *t = data;
+
+  g_string_append_printf (t->log, "%c+", t->name);
+}
+
+static void
+turn_drop (gpointer data)
+{
+  TurnTaker *t = data;
+
+  g_string_append_printf (t->log, "%c-", t->name);
+}
+
+typedef struct
+{
+  GString    *log;
+  const char *want;
+} LogWait;
+
+static gboolean
+log_is (gpointer data)
+{
+  LogWait *w = data;
+
+  return strcmp (w->log->str, w->want) == 0;
+}
+
+/* Two at once, the rest in the order they came; one that leaves the line
+ * is dropped, never started; a setup held too long gives its turn up; one
+ * that waited too long starts without a turn. */
+static void
+test_setup_turns (void)
+{
+  g_autoptr(GString) log = g_string_new (NULL);
+  TurnTaker t[5];
+  OnAirSetupTurn *turn[5];
+  OnAirSetupTurns *turns = on_air_setup_turns_new (2, 60000, 60000);
+
+  for (guint i = 0; i < G_N_ELEMENTS (t); i++)
+    t[i] = (TurnTaker) { log, 'a' + i };
+  for (guint i = 0; i < G_N_ELEMENTS (t); i++)
+    turn[i] = on_air_setup_turns_enter (turns, turn_start, turn_drop, &t[i]);
+  g_assert_cmpstr (log->str, ==, "a+b+");
+  g_assert_cmpuint (on_air_setup_turns_get_running (turns), ==, 2);
+  g_assert_cmpuint (on_air_setup_turns_get_waiting (turns), ==, 3);
+
+  /* c leaves the line: dropped, and d is still next. */
+  on_air_setup_turn_leave (turns, turn[2]);
+  g_assert_cmpstr (log->str, ==, "a+b+c-");
+  on_air_setup_turn_leave (turns, turn[1]);
+  g_assert_cmpstr (log->str, ==, "a+b+c-d+");
+  on_air_setup_turn_leave (turns, turn[0]);
+  g_assert_cmpstr (log->str, ==, "a+b+c-d+e+");
+  g_assert_cmpuint (on_air_setup_turns_get_waiting (turns), ==, 0);
+  on_air_setup_turn_leave (turns, turn[3]);
+  on_air_setup_turn_leave (turns, turn[4]);
+  g_assert_cmpuint (on_air_setup_turns_get_running (turns), ==, 0);
+  on_air_setup_turns_free (turns);
+
+  /* One turn, held at most 100 ms: b starts when a's hold is over, though
+   * a has not left yet; a leaving later changes nothing. */
+  g_string_truncate (log, 0);
+  turns = on_air_setup_turns_new (1, 100, 60000);
+  turn[0] = on_air_setup_turns_enter (turns, turn_start, turn_drop, &t[0]);
+  turn[1] = on_air_setup_turns_enter (turns, turn_start, turn_drop, &t[1]);
+  g_assert_cmpstr (log->str, ==, "a+");
+  g_assert_true (test_wait_until (log_is, &(LogWait) { log, "a+b+" }, 5000));
+  g_assert_cmpuint (on_air_setup_turns_get_running (turns), ==, 1);
+  on_air_setup_turn_leave (turns, turn[0]);
+  g_assert_cmpuint (on_air_setup_turns_get_running (turns), ==, 1);
+  on_air_setup_turn_leave (turns, turn[1]);
+  g_assert_cmpuint (on_air_setup_turns_get_running (turns), ==, 0);
+  on_air_setup_turns_free (turns);
+
+  /* One turn held for good: b and c, having waited 100 ms, start anyway.
+   * Then d takes the free turn and e waits; everyone in line leaves it
+   * when the server stops, and nobody starts. */
+  g_string_truncate (log, 0);
+  turns = on_air_setup_turns_new (1, 60000, 100);
+  turn[0] = on_air_setup_turns_enter (turns, turn_start, turn_drop, &t[0]);
+  turn[1] = on_air_setup_turns_enter (turns, turn_start, turn_drop, &t[1]);
+  turn[2] = on_air_setup_turns_enter (turns, turn_start, turn_drop, &t[2]);
+  g_assert_true (test_wait_until (log_is, &(LogWait) { log, "a+b+c+" }, 5000));
+  g_assert_cmpuint (on_air_setup_turns_get_running (turns), ==, 3);
+  for (guint i = 0; i < 3; i++)
+    on_air_setup_turn_leave (turns, turn[i]);
+  turn[3] = on_air_setup_turns_enter (turns, turn_start, turn_drop, &t[3]);
+  turn[4] = on_air_setup_turns_enter (turns, turn_start, turn_drop, &t[4]);
+  g_assert_cmpstr (log->str, ==, "a+b+c+d+");
+  g_assert_cmpuint (on_air_setup_turns_get_waiting (turns), ==, 1);
+  on_air_setup_turns_drop_waiting (turns);
+  g_assert_cmpstr (log->str, ==, "a+b+c+d+e-");
+  on_air_setup_turn_leave (turns, turn[3]);
+  g_assert_cmpstr (log->str, ==, "a+b+c+d+e-");
+  test_spin (300); /* e's wait would have been over */
+  g_assert_cmpstr (log->str, ==, "a+b+c+d+e-");
+  on_air_setup_turns_free (turns);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -578,6 +688,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/engine/source-spec", test_source_spec);
   g_test_add_func ("/engine/retired-webrtcbins", test_retired_webrtcbins);
   g_test_add_func ("/engine/rtp-bundle", test_rtp_bundle);
+  g_test_add_func ("/engine/setup-turns", test_setup_turns);
   g_test_add_func ("/logging/rtpsession-race", test_logging_rtpsession_race);
   g_test_add_func ("/logging/other-critical", test_logging_other_critical);
   g_test_add_func ("/logging/structured-critical", test_logging_structured_critical);

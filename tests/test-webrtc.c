@@ -7,6 +7,7 @@
 #include <json-glib/json-glib.h>
 
 #include "on-air-broadcast.h"
+#include "on-air-server-private.h"
 #include "test-util.h"
 #include "whep-client.h"
 
@@ -411,6 +412,208 @@ test_many_join_at_once (void)
   test_server_free (ts);
 }
 
+/* A WHEP offer in flight; its answer is set as soon as it comes, as a
+ * browser does. */
+typedef struct
+{
+  WhepViewer *viewer;
+  SoupMessage *msg;
+  GCancellable *cancellable;
+  gboolean done;
+  guint status;
+  char *location;
+} Posted;
+
+static void
+on_offer_answered (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Posted *p = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+
+  p->done = TRUE;
+  if (body == NULL)
+    return; /* cancelled */
+  p->status = soup_message_get_status (p->msg);
+  if (p->status == SOUP_STATUS_CREATED)
+    {
+      g_autofree char *answer = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+
+      p->location = g_strdup (soup_message_headers_get_one (soup_message_get_response_headers (p->msg), "Location"));
+      g_assert_true (whep_viewer_set_answer (p->viewer, answer, NULL));
+    }
+}
+
+static void
+post_offer (TestServer *ts, SoupSession *session, Posted *p)
+{
+  g_autofree char *offer = whep_viewer_create_offer (p->viewer, NULL);
+  g_autofree char *url = test_server_url (ts, "/whep");
+  g_autoptr(GBytes) bytes = NULL;
+
+  g_assert_nonnull (offer);
+  bytes = g_bytes_new (offer, strlen (offer));
+  p->msg = soup_message_new ("POST", url);
+  soup_message_set_request_body_from_bytes (p->msg, "application/sdp", bytes);
+  soup_message_headers_replace (soup_message_get_request_headers (p->msg), "Authorization", "Bearer " TEST_TOKEN);
+  p->cancellable = g_cancellable_new ();
+  soup_session_send_and_read_async (session, p->msg, G_PRIORITY_DEFAULT, p->cancellable, on_offer_answered, p);
+}
+
+static void
+posted_clear (Posted *p)
+{
+  g_clear_object (&p->msg);
+  g_clear_object (&p->cancellable);
+  g_clear_pointer (&p->location, g_free);
+  g_clear_pointer (&p->viewer, whep_viewer_free);
+}
+
+typedef struct
+{
+  OnAirSetupTurns *turns;
+  guint most_running;
+  guint most_waiting;
+} TurnWatch;
+
+static gboolean
+watch_turns (gpointer data)
+{
+  TurnWatch *w = data;
+
+  w->most_running = MAX (w->most_running, on_air_setup_turns_get_running (w->turns));
+  w->most_waiting = MAX (w->most_waiting, on_air_setup_turns_get_waiting (w->turns));
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+posted_done (gpointer data)
+{
+  return ((Posted *) data)->done;
+}
+
+static gboolean
+all_posted (gpointer data)
+{
+  Posted *p = data;
+
+  for (; p->viewer != NULL; p++)
+    if (!p->done)
+      return FALSE;
+  return TRUE;
+}
+
+/* A class scans the QR code at once: six offers together, two turns to
+ * set up. Never more than two set up at once, the others wait in line
+ * (their requests held, not refused), and every one is answered and
+ * plays. */
+static void
+test_burst_waits_its_turn (void)
+{
+  TestServer *ts = test_server_new ("test", TEST_TOKEN, 20);
+  g_autoptr(SoupSession) session = soup_session_new_with_options ("max-conns-per-host", 16, "timeout", 30, NULL);
+  Posted posted[7] = { 0 };
+  TurnWatch watch = { 0 };
+  guint watcher;
+
+  g_assert_true (test_server_wait_live (ts, 10000));
+  _on_air_server_set_setup_turns (ts->server, 2, 60000, 60000);
+  watch.turns = ts->server->setup_turns;
+  watcher = g_timeout_add (2, watch_turns, &watch);
+
+  for (guint i = 0; i < 6; i++)
+    {
+      posted[i].viewer = whep_viewer_new ("H264", FALSE);
+      post_offer (ts, session, &posted[i]);
+    }
+  g_assert_true (test_wait_until (all_posted, posted, 30000));
+  for (guint i = 0; i < 6; i++)
+    {
+      g_assert_cmpuint (posted[i].status, ==, SOUP_STATUS_CREATED);
+      g_assert_true (test_whep_wait_frames (posted[i].viewer, 15, 15000));
+    }
+  g_source_remove (watcher);
+  g_assert_cmpuint (watch.most_running, ==, 2);
+  g_assert_cmpuint (watch.most_waiting, >=, 1);
+  g_assert_cmpuint (on_air_setup_turns_get_running (ts->server->setup_turns), ==, 0);
+  g_assert_cmpuint (on_air_setup_turns_get_waiting (ts->server->setup_turns), ==, 0);
+  g_assert_cmpuint (count_viewers (ts, "webrtc"), ==, 6);
+
+  for (guint i = 0; i < 6; i++)
+    posted_clear (&posted[i]);
+  test_server_free (ts);
+}
+
+static gboolean
+turns_waiting_is (gpointer data)
+{
+  TestServer *ts = ((gpointer *) data)[0];
+  guint want = GPOINTER_TO_UINT (((gpointer *) data)[1]);
+
+  return on_air_setup_turns_get_waiting (ts->server->setup_turns) == want;
+}
+
+/* One turn, held by a viewer that never uses its answer. One behind it
+ * hangs up while it waits: it leaves the line and gives its viewer slot
+ * back, and nothing else changes. The holder leaves (DELETE): the next in
+ * line gets its turn, its answer, and plays. */
+static void
+test_setup_turn_hangup (void)
+{
+  TestServer *ts = test_server_new ("test", TEST_TOKEN, 20);
+  g_autoptr(SoupSession) session = soup_session_new_with_options ("max-conns-per-host", 16, "timeout", 30, NULL);
+  Posted holder = { 0 }, quitter = { 0 }, next = { 0 };
+  WhepViewer *unused;
+  g_autofree char *url = NULL;
+  g_autoptr(TestResponse) r = NULL;
+
+  g_assert_true (test_server_wait_live (ts, 10000));
+  _on_air_server_set_setup_turns (ts->server, 1, 60000, 60000);
+
+  /* Its answer goes to a viewer that is freed unused: ICE never comes. */
+  holder.viewer = whep_viewer_new ("H264", FALSE);
+  unused = whep_viewer_new ("H264", FALSE);
+  {
+    g_autofree char *offer = whep_viewer_create_offer (holder.viewer, NULL);
+    g_autofree char *whep = test_server_url (ts, "/whep");
+    g_autoptr(TestResponse) answered = test_http ("POST", whep, "application/sdp", offer, strlen (offer), TEST_TOKEN);
+
+    g_assert_cmpuint (answered->status, ==, SOUP_STATUS_CREATED);
+    holder.location = g_strdup (soup_message_headers_get_one (answered->headers, "Location"));
+  }
+  whep_viewer_free (g_steal_pointer (&holder.viewer));
+  whep_viewer_free (unused);
+  g_assert_cmpuint (on_air_setup_turns_get_running (ts->server->setup_turns), ==, 1);
+
+  quitter.viewer = whep_viewer_new ("H264", FALSE);
+  post_offer (ts, session, &quitter);
+  g_assert_true (test_wait_until (turns_waiting_is, (gpointer[]) { ts, GUINT_TO_POINTER (1) }, 10000));
+  g_assert_cmpuint (g_hash_table_size (ts->server->peers), ==, 2);
+  g_cancellable_cancel (quitter.cancellable);
+  g_assert_true (test_wait_until (turns_waiting_is, (gpointer[]) { ts, GUINT_TO_POINTER (0) }, 10000));
+  g_assert_cmpuint (g_hash_table_size (ts->server->peers), ==, 1);
+  g_assert_cmpuint (on_air_setup_turns_get_running (ts->server->setup_turns), ==, 1);
+
+  next.viewer = whep_viewer_new ("H264", FALSE);
+  post_offer (ts, session, &next);
+  g_assert_true (test_wait_until (turns_waiting_is, (gpointer[]) { ts, GUINT_TO_POINTER (1) }, 10000));
+  test_spin (200);
+  g_assert_false (next.done);
+
+  url = test_server_url (ts, holder.location);
+  r = test_http ("DELETE", url, NULL, NULL, 0, TEST_TOKEN);
+  g_assert_cmpuint (r->status, ==, SOUP_STATUS_OK);
+  g_assert_true (test_wait_until (posted_done, &next, 30000));
+  g_assert_cmpuint (next.status, ==, SOUP_STATUS_CREATED);
+  g_assert_true (test_whep_wait_frames (next.viewer, 15, 15000));
+  g_assert_cmpuint (count_viewers (ts, "webrtc"), ==, 1);
+
+  posted_clear (&quitter);
+  posted_clear (&next);
+  posted_clear (&holder);
+  test_server_free (ts);
+}
+
 static GstPadProbeReturn
 stall_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
@@ -583,6 +786,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/webrtc/vanished-viewer-removed", test_vanished_viewer_removed);
   g_test_add_func ("/webrtc/delete-before-connecting", test_delete_before_connecting);
   g_test_add_func ("/webrtc/many-join-at-once", test_many_join_at_once);
+  g_test_add_func ("/webrtc/burst-waits-its-turn", test_burst_waits_its_turn);
+  g_test_add_func ("/webrtc/setup-turn-hangup", test_setup_turn_hangup);
   g_test_add_func ("/webrtc/shed-resumes-at-keyframe", test_shed_resumes_at_keyframe);
   g_test_add_func ("/webrtc/page-warms-encoder", test_page_warms_encoder);
   g_test_add_func ("/webrtc/viewers-leave-after-handshake", test_viewers_leave_after_handshake);

@@ -20,6 +20,7 @@
 #include "on-air-error.h"
 #include "on-air-http.h"
 #include "on-air-server-private.h"
+#include "on-air-setup-turns.h"
 #include "on-air-webrtc-peer.h"
 
 typedef struct
@@ -27,6 +28,7 @@ typedef struct
   OnAirServer       *server;
   SoupServerMessage *msg;
   OnAirWebrtcPeer   *peer;
+  GstSDPMessage     *offer;    /* until its turn to set up comes */
   gboolean           json;
   gboolean           finished; /* the HTTP client went away */
   GSource           *hangup;   /* watches the paused connection */
@@ -37,6 +39,8 @@ typedef struct
   OnAirServer     *server;
   OnAirWebrtcPeer *peer;
   OnAirViewer     *viewer; /* NULL until answered */
+  OnAirSetupTurn  *turn;   /* until it is connected (on-air-setup-turns.c) */
+  PendingAnswer   *waiting; /* its request, while it waits for a turn */
 } PeerEntry;
 
 /* ---------------------------------------------------------------------- */
@@ -61,6 +65,22 @@ on_peer_closed (OnAirWebrtcPeer *peer, gpointer user_data)
   g_hash_table_remove (self->peers, id);
 }
 
+/* Its setup is over: the next in line may start. */
+static void
+leave_turn (PeerEntry *entry)
+{
+  OnAirSetupTurn *turn = g_steal_pointer (&entry->turn);
+
+  if (turn != NULL)
+    on_air_setup_turn_leave (entry->server->setup_turns, turn);
+}
+
+static void
+on_peer_connected (OnAirWebrtcPeer *peer, GParamSpec *pspec, gpointer user_data)
+{
+  leave_turn (user_data);
+}
+
 void
 _on_air_server_peer_entry_free (gpointer data)
 {
@@ -69,6 +89,9 @@ _on_air_server_peer_entry_free (gpointer data)
   g_signal_handlers_disconnect_matched (entry->peer, G_SIGNAL_MATCH_FUNC, 0, 0, NULL,
                                         on_peer_closed, NULL);
   g_signal_handlers_disconnect_by_func (entry->peer, on_peer_rung, entry);
+  g_signal_handlers_disconnect_by_func (entry->peer, on_peer_connected, entry);
+  /* One still in line is dropped with its paused request. */
+  leave_turn (entry);
   on_air_webrtc_peer_close (entry->peer);
   g_object_unref (entry->peer);
   _on_air_server_remove_viewer (entry->server, entry->viewer);
@@ -109,6 +132,7 @@ pending_answer_free (PendingAnswer *pending)
       g_source_unref (pending->hangup);
     }
   g_signal_handlers_disconnect_by_func (pending->msg, on_pending_finished, pending);
+  g_clear_pointer (&pending->offer, gst_sdp_message_free);
   g_object_unref (pending->msg);
   g_object_unref (pending->peer);
   g_object_unref (pending->server);
@@ -220,7 +244,30 @@ watch_hangup (PendingAnswer *pending)
   g_source_attach (pending->hangup, NULL);
 }
 
-/* Takes @offer; the router has checked the token and the viewer slot. */
+/* Its turn to set up came. */
+static void
+start_answer (gpointer data)
+{
+  PeerEntry *entry = data;
+  PendingAnswer *pending = g_steal_pointer (&entry->waiting);
+
+  on_air_webrtc_peer_answer_async (pending->peer, g_steal_pointer (&pending->offer), NULL,
+                                   on_answered, pending);
+}
+
+/* It left the line before its turn (it hung up, or the server stops):
+ * its request is dropped unanswered. */
+static void
+drop_answer (gpointer data)
+{
+  PeerEntry *entry = data;
+
+  entry->turn = NULL;
+  g_clear_pointer (&entry->waiting, pending_answer_free);
+}
+
+/* Takes @offer; the router has checked the token and the viewer slot,
+ * which the viewer holds while it waits in line to set up. */
 static void
 start_webrtc (OnAirServer *self, SoupServerMessage *msg, GstSDPMessage *offer, gboolean json)
 {
@@ -239,12 +286,25 @@ start_webrtc (OnAirServer *self, SoupServerMessage *msg, GstSDPMessage *offer, g
   pending->server = g_object_ref (self);
   pending->msg = g_object_ref (msg);
   pending->peer = g_object_ref (entry->peer);
+  pending->offer = offer;
   pending->json = json;
   g_signal_connect (msg, "finished", G_CALLBACK (on_pending_finished), pending);
 
   soup_server_message_pause (msg);
   watch_hangup (pending);
-  on_air_webrtc_peer_answer_async (entry->peer, offer, NULL, on_answered, pending);
+  g_signal_connect (entry->peer, "notify::connected", G_CALLBACK (on_peer_connected), entry);
+  entry->waiting = pending;
+  entry->turn = on_air_setup_turns_enter (self->setup_turns, start_answer, drop_answer, entry);
+}
+
+void
+_on_air_server_set_setup_turns (OnAirServer *self, guint turns, guint hold_ms, guint wait_ms)
+{
+  g_return_if_fail (on_air_setup_turns_get_running (self->setup_turns) == 0 &&
+                    on_air_setup_turns_get_waiting (self->setup_turns) == 0);
+
+  on_air_setup_turns_free (self->setup_turns);
+  self->setup_turns = on_air_setup_turns_new (turns, hold_ms, wait_ms);
 }
 
 /* ---------------------------------------------------------------------- */

@@ -11,6 +11,7 @@
 #include <libsoup/soup.h>
 
 #include "on-air-server.h"
+#include "on-air-setup-turns.h"
 #include "on-air-viewer.h"
 
 G_BEGIN_DECLS
@@ -68,7 +69,18 @@ struct _OnAirServer
 
   /* on-air-route-whep.c */
   GHashTable     *peers;          /* id → PeerEntry */
+  OnAirSetupTurns *setup_turns;   /* who may set up now, who waits */
 };
+
+/* WebRTC viewers setting up at once; a setup gives its turn up after
+ * HOLD_MS, and one waits in line at most WAIT_MS (the page gives its
+ * offer 10 s). bench/README.md, "Turns to set up", chose 8. */
+#define ON_AIR_SERVER_SETUP_TURNS   8
+#define ON_AIR_SERVER_SETUP_HOLD_MS 3000
+#define ON_AIR_SERVER_SETUP_WAIT_MS 5000
+
+/* Tests: @turns at once (no viewer may be setting up or waiting). */
+void _on_air_server_set_setup_turns (OnAirServer *self, guint turns, guint hold_ms, guint wait_ms);
 
 /* What a route's table entry in on-air-server.c points at. */
 

@@ -348,6 +348,7 @@ on_air_server_finalize (GObject *object)
   g_ptr_array_unref (self->mjpeg_viewers);
   g_ptr_array_unref (self->pending_snapshots);
   g_hash_table_unref (self->peers);
+  on_air_setup_turns_free (self->setup_turns);
 
   G_OBJECT_CLASS (on_air_server_parent_class)->finalize (object);
 }
@@ -401,6 +402,8 @@ on_air_server_init (OnAirServer *self)
   self->mjpeg_viewers = g_ptr_array_new ();
   self->pending_snapshots = g_ptr_array_new_with_free_func (g_object_unref);
   self->peers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, _on_air_server_peer_entry_free);
+  self->setup_turns = on_air_setup_turns_new (ON_AIR_SERVER_SETUP_TURNS, ON_AIR_SERVER_SETUP_HOLD_MS,
+                                              ON_AIR_SERVER_SETUP_WAIT_MS);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -502,6 +505,8 @@ on_air_server_stop (OnAirServer *self)
 
   _on_air_server_stop_snapshots (self);
   _on_air_server_stop_mjpeg (self);
+  /* Nobody waiting to set up starts on the way out. */
+  on_air_setup_turns_drop_waiting (self->setup_turns);
   g_hash_table_remove_all (self->peers);
   g_list_store_remove_all (self->viewers);
   _on_air_server_forget_failures (self);

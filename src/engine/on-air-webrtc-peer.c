@@ -42,6 +42,7 @@ static guint signals[N_SIGNALS];
 enum {
   PROP_0,
   PROP_RUNG,
+  PROP_CONNECTED,
   N_PROPS
 };
 
@@ -247,6 +248,7 @@ ice_state_on_main (gpointer user_data)
 {
   OnAirWebrtcPeer *self = user_data;
   GstWebRTCICEConnectionState state;
+  gboolean was_connected;
 
   if (self->webrtcbin == NULL || self->closed)
     return G_SOURCE_REMOVE;
@@ -261,8 +263,11 @@ ice_state_on_main (gpointer user_data)
                  (g_get_monotonic_time () - self->answered_at) / 1000);
       g_clear_handle_id (&self->disconnected_timeout, g_source_remove);
       g_clear_handle_id (&self->connect_timeout, g_source_remove);
+      was_connected = self->connected;
       self->connected = TRUE;
       open_media (self);
+      if (!was_connected)
+        g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTED]);
       break;
     case GST_WEBRTC_ICE_CONNECTION_STATE_DISCONNECTED:
       if (self->disconnected_timeout == 0)
@@ -471,6 +476,9 @@ on_air_webrtc_peer_get_property (GObject *object, guint prop_id, GValue *value, 
     case PROP_RUNG:
       g_value_set_int (value, self->link.shown_rung);
       break;
+    case PROP_CONNECTED:
+      g_value_set_boolean (value, self->connected);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -489,6 +497,10 @@ on_air_webrtc_peer_class_init (OnAirWebrtcPeerClass *klass)
   properties[PROP_RUNG] =
     g_param_spec_int ("rung", NULL, NULL, ON_AIR_RUNG_HIGH, ON_AIR_RUNG_LOW, ON_AIR_RUNG_HIGH,
                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* ICE is up (it then stays TRUE): the answer was used. */
+  properties[PROP_CONNECTED] =
+    g_param_spec_boolean ("connected", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[SIGNAL_CLOSED] =
