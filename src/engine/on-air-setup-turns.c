@@ -2,15 +2,15 @@
  *
  * A class scanning the QR code together sends a hundred offers within a
  * second. Setting a viewer up (its webrtcbin, the answer, ICE, the DTLS
- * handshake, its first keyframe) costs far more CPU than sending to it
- * afterwards, and a hundred at once took the two cores from the viewers
- * already watching: their encoder dropped frames and their packets went
- * out late. So at most a few set up at once, the others wait in line for
- * a turn, in the order they came; their first picture comes about as
- * soon, as each setup is quicker alone (bench/README.md, "Turns to set
- * up"). A setup that takes long (a client gone quiet) gives its turn up
- * after a while, and nobody waits in line so long that the page's own
- * timeout would fire.
+ * handshake) is work that a hundred at once put on the cores in the same
+ * second as sending to a hundred more viewers, and the viewers already
+ * watching paid: their encoder dropped frames and their packets went out
+ * late. So at most a few set up at once, the others wait in line for a
+ * turn, in the order they came: the viewers watching lose fewer frames,
+ * and in a burst of a hundred the last joiner's first picture comes about
+ * half a second later (bench/README.md, "Turns to set up"). A setup that
+ * takes long (a client gone quiet) gives its turn up after a while, and
+ * nobody waits in line so long that the page's own timeout would fire.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
