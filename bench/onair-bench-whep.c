@@ -794,20 +794,20 @@ main (int argc, char *argv[])
     {
       qsort (whole, n, sizeof (double), bench_compare_double);
       gint longest = 0;
-      gint worst_second = -1;
+      gint worst_second = G_MAXINT;
 
       for (guint i = 0; i < n; i++)
         {
           longest = MAX (longest, g_atomic_int_get (&viewers[i].longest_us));
-          /* A viewer that never got a frame is stalled, counted above. */
-          if (viewers[i].error == NULL && g_atomic_int_get (&viewers[i].worst_second) != G_MAXINT)
-            worst_second = worst_second < 0 ? g_atomic_int_get (&viewers[i].worst_second)
-                                            : MIN (worst_second, g_atomic_int_get (&viewers[i].worst_second));
+          /* A viewer that never got a frame is stalled, counted above;
+           * one that failed counts nowhere. */
+          if (viewers[i].error == NULL)
+            worst_second = MIN (worst_second, g_atomic_int_get (&viewers[i].worst_second));
         }
       g_string_append_printf (out, ",\"whole_fps_min\":%.2f,\"whole_fps_median\":%.2f,\"longest_wait_ms\":%.1f,"
                               "\"worst_second_whole\":%d",
                               whole[0], n % 2 ? whole[n / 2] : (whole[n / 2 - 1] + whole[n / 2]) / 2,
-                              longest / 1000.0, worst_second);
+                              longest / 1000.0, worst_second == G_MAXINT ? -1 : worst_second);
     }
   g_string_append_printf (out, ",\"client_cpu_percent\":%.1f",
                           (bench_cpu_seconds () - cpu0) / span * 100);

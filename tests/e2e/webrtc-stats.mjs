@@ -107,9 +107,8 @@ export function worstShownSecond (frames, from = -Infinity) {
     j = Math.max(j, i);
     while (j + 1 < frames.length && frames[j + 1][0] - frames[i][0] <= 1000)
       j++;
-    if (j + 1 >= frames.length)
-      break; /* the log ends within this second */
-    worst = Math.min(worst, frames[j][1] - frames[i][1]);
+    if (j + 1 < frames.length) /* else the log ends within this second */
+      worst = Math.min(worst, frames[j][1] - frames[i][1]);
   }
   return { worst: Number.isFinite(worst) ? worst : null, longestMs: longest };
 }
