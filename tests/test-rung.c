@@ -72,6 +72,100 @@ hang_up (TestServer *ts, const char *location)
   g_assert_cmpuint (r->status, ==, 200);
 }
 
+/* The rate an H.264 encoder's output runs at, by its timestamps: the
+ * bytes of the frames after the first counted over their time span,
+ * leaving out the first ENCODED_SKIP frames (its rate control settling).
+ * Streaming thread: the probe; main thread: the rest, under the lock. */
+#define ENCODED_SKIP 30
+#define ENCODED_SPAN (3 * GST_SECOND)
+
+typedef struct
+{
+  GMutex       lock;
+  GstPad      *pad;
+  gulong       probe;
+  guint        seen;
+  guint64      bytes;
+  GstClockTime first;
+  GstClockTime last;
+  int          width;
+} EncodedRate;
+
+static GstPadProbeReturn
+count_encoded (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  EncodedRate *r = data;
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+
+  g_mutex_lock (&r->lock);
+  if (++r->seen > ENCODED_SKIP && GST_BUFFER_PTS_IS_VALID (buffer))
+    {
+      if (!GST_CLOCK_TIME_IS_VALID (r->first))
+        r->first = GST_BUFFER_PTS (buffer);
+      else
+        r->bytes += gst_buffer_get_size (buffer);
+      r->last = GST_BUFFER_PTS (buffer);
+    }
+  g_mutex_unlock (&r->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+static gboolean
+encoded_spans (gpointer data)
+{
+  EncodedRate *r = data;
+  gboolean done;
+
+  g_mutex_lock (&r->lock);
+  done = GST_CLOCK_TIME_IS_VALID (r->first) && r->last >= r->first + ENCODED_SPAN;
+  g_mutex_unlock (&r->lock);
+  return done;
+}
+
+/* Every H.264 encoder in @pipeline (x264enc here, openh264enc in GNOME's
+ * runtime), measured together: kbit/s and picture width of each. */
+static GPtrArray *
+measure_h264_encoders (GstElement *pipeline)
+{
+  GPtrArray *rates = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint f = 0; f < 2; f++)
+    {
+      g_autoptr(GPtrArray) found = test_find_factory (pipeline, f == 0 ? "x264enc" : "openh264enc");
+
+      for (guint i = 0; i < found->len; i++)
+        {
+          EncodedRate *r = g_new0 (EncodedRate, 1);
+
+          g_mutex_init (&r->lock);
+          r->first = GST_CLOCK_TIME_NONE;
+          r->pad = gst_element_get_static_pad (g_ptr_array_index (found, i), "src");
+          r->probe = gst_pad_add_probe (r->pad, GST_PAD_PROBE_TYPE_BUFFER, count_encoded, r, NULL);
+          g_ptr_array_add (rates, r);
+        }
+    }
+  for (guint i = 0; i < rates->len; i++)
+    {
+      EncodedRate *r = g_ptr_array_index (rates, i);
+      g_autoptr(GstCaps) caps = NULL;
+
+      g_assert_true (test_wait_until (encoded_spans, r, 20000));
+      gst_pad_remove_probe (r->pad, r->probe);
+      caps = gst_pad_get_current_caps (r->pad);
+      g_assert_nonnull (caps);
+      g_assert_true (gst_structure_get_int (gst_caps_get_structure (caps, 0), "width", &r->width));
+      gst_clear_object (&r->pad);
+      g_mutex_clear (&r->lock);
+    }
+  return rates;
+}
+
+static double
+encoded_kbps (const EncodedRate *r)
+{
+  return r->bytes * 8.0 / ((double) (r->last - r->first) / GST_SECOND) / 1000.0;
+}
+
 static void
 test_weak_links_share_lower_rung (void)
 {
@@ -117,6 +211,26 @@ test_weak_links_share_lower_rung (void)
   g_assert_true (test_whep_wait_frames (good, 30, 10000));
   g_assert_true (test_whep_wait_frames (weak1, 30, 10000));
   g_assert_true (test_whep_wait_frames (weak2, 30, 10000));
+
+  /* Each rung's encoder keeps to its bitrate (on-air-stage.c: 2500 and
+   * 600 kbit/s), whichever H.264 encoder this runtime has: the lower rung
+   * is for links that cannot carry more. A quarter over is the margin;
+   * openh264 left to its own rate control sent nearly twice as much. */
+  {
+    g_autoptr(GPtrArray) rates = measure_h264_encoders (on_air_broadcast_get_pipeline (ts->broadcast));
+
+    g_assert_cmpuint (rates->len, ==, 2);
+    for (guint i = 0; i < rates->len; i++)
+      {
+        const EncodedRate *r = g_ptr_array_index (rates, i);
+        double target = r->width == 640 ? 600 : 2500;
+
+        g_test_message ("%d wide: %.0f kbit/s for %.0f", r->width, encoded_kbps (r), target);
+        g_assert_true (r->width == 640 || r->width == 1280);
+        g_assert_cmpfloat (encoded_kbps (r), <=, target * 1.25);
+        g_assert_cmpfloat (encoded_kbps (r), >=, target * 0.25);
+      }
+  }
   g_assert_cmpuint (whep_viewer_get_discontinuities (weak1), ==, 0);
   g_assert_cmpuint (whep_viewer_get_discontinuities (weak2), ==, 0);
   g_assert_true (whep_viewer_get_size (weak1, &w, &h));

@@ -107,7 +107,18 @@ make_h264_encoder (guint bitrate, GError **error)
     }
   else if ((enc = gst_element_factory_make ("openh264enc", NULL)) != NULL)
     {
-      g_object_set (enc, "bitrate", bitrate * 1000, "gop-size", 2 * ON_AIR_SOURCE_FPS, NULL);
+      /* GNOME's runtime has only openh264. Left to its "quality" rate
+       * control it sent the scrolling test pattern at 4.5 Mbit/s for 2.5
+       * and at 1.4 for the lower rung's 0.6; in "bitrate" mode with its
+       * default qp-min of 0 the library keeps a narrower quantizer range of
+       * its own, 3.9 and 1.1. Any qp-min from 1 opens the whole range:
+       * 2.5 and 0.6, every frame kept (openh264 2.3 and 2.6). */
+      gst_util_set_object_arg (G_OBJECT (enc), "rate-control", "bitrate");
+      g_object_set (enc,
+                    "bitrate", bitrate * 1000,
+                    "qp-min", 1,
+                    "gop-size", 2 * ON_AIR_SOURCE_FPS,
+                    NULL);
     }
   else
     {
