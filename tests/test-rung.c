@@ -75,7 +75,8 @@ hang_up (TestServer *ts, const char *location)
 /* The rate an H.264 encoder's output runs at, by its timestamps: the
  * bytes of the frames after the first counted over their time span,
  * leaving out the first ENCODED_SKIP frames (its rate control settling).
- * Streaming thread: the probe; main thread: the rest, under the lock. */
+ * Streaming thread: the probe; main thread: the rest. The figures are
+ * under the lock until done. */
 #define ENCODED_SKIP 30
 #define ENCODED_SPAN (3 * GST_SECOND)
 
@@ -84,12 +85,30 @@ typedef struct
   GMutex       lock;
   GstPad      *pad;
   gulong       probe;
+  gboolean     done;  /* the figures below are final */
   guint        seen;
   guint64      bytes;
   GstClockTime first;
   GstClockTime last;
   int          width;
 } EncodedRate;
+
+/* Shared by the probe and the list: a probe removed while it runs still
+ * holds its reference until it returns. */
+static void
+encoded_rate_clear (gpointer data)
+{
+  EncodedRate *r = data;
+
+  g_mutex_clear (&r->lock);
+  gst_clear_object (&r->pad);
+}
+
+static void
+encoded_rate_unref (gpointer data)
+{
+  g_atomic_rc_box_release_full (data, encoded_rate_clear);
+}
 
 static GstPadProbeReturn
 count_encoded (GstPad *pad, GstPadProbeInfo *info, gpointer data)
@@ -98,7 +117,7 @@ count_encoded (GstPad *pad, GstPadProbeInfo *info, gpointer data)
   GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
 
   g_mutex_lock (&r->lock);
-  if (++r->seen > ENCODED_SKIP && GST_BUFFER_PTS_IS_VALID (buffer))
+  if (!r->done && ++r->seen > ENCODED_SKIP && GST_BUFFER_PTS_IS_VALID (buffer))
     {
       if (!GST_CLOCK_TIME_IS_VALID (r->first))
         r->first = GST_BUFFER_PTS (buffer);
@@ -127,7 +146,7 @@ encoded_spans (gpointer data)
 static GPtrArray *
 measure_h264_encoders (GstElement *pipeline)
 {
-  GPtrArray *rates = g_ptr_array_new_with_free_func (g_free);
+  GPtrArray *rates = g_ptr_array_new_with_free_func (encoded_rate_unref);
 
   for (guint f = 0; f < 2; f++)
     {
@@ -135,12 +154,13 @@ measure_h264_encoders (GstElement *pipeline)
 
       for (guint i = 0; i < found->len; i++)
         {
-          EncodedRate *r = g_new0 (EncodedRate, 1);
+          EncodedRate *r = g_atomic_rc_box_new0 (EncodedRate);
 
           g_mutex_init (&r->lock);
           r->first = GST_CLOCK_TIME_NONE;
           r->pad = gst_element_get_static_pad (g_ptr_array_index (found, i), "src");
-          r->probe = gst_pad_add_probe (r->pad, GST_PAD_PROBE_TYPE_BUFFER, count_encoded, r, NULL);
+          r->probe = gst_pad_add_probe (r->pad, GST_PAD_PROBE_TYPE_BUFFER, count_encoded,
+                                        g_atomic_rc_box_acquire (r), encoded_rate_unref);
           g_ptr_array_add (rates, r);
         }
     }
@@ -150,12 +170,13 @@ measure_h264_encoders (GstElement *pipeline)
       g_autoptr(GstCaps) caps = NULL;
 
       g_assert_true (test_wait_until (encoded_spans, r, 20000));
+      g_mutex_lock (&r->lock);
+      r->done = TRUE;
+      g_mutex_unlock (&r->lock);
       gst_pad_remove_probe (r->pad, r->probe);
       caps = gst_pad_get_current_caps (r->pad);
       g_assert_nonnull (caps);
       g_assert_true (gst_structure_get_int (gst_caps_get_structure (caps, 0), "width", &r->width));
-      gst_clear_object (&r->pad);
-      g_mutex_clear (&r->lock);
     }
   return rates;
 }
