@@ -86,6 +86,15 @@ waited_too_long (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* @turn leaves the line without starting: its caller hears it dropped. */
+static void
+drop_from_line (OnAirSetupTurns *self, OnAirSetupTurn *turn)
+{
+  g_queue_unlink (&self->waiting, &turn->link);
+  if (turn->drop != NULL)
+    turn->drop (turn->data);
+}
+
 /* Starts whoever may: the first in line while turns are free, and anyone
  * who has waited wait_ms whether or not one is. */
 static void
@@ -143,9 +152,7 @@ on_air_setup_turns_drop_waiting (OnAirSetupTurns *self)
   g_clear_handle_id (&self->wait_timer, g_source_remove);
   while ((turn = g_queue_peek_head (&self->waiting)) != NULL)
     {
-      g_queue_unlink (&self->waiting, &turn->link);
-      if (turn->drop != NULL)
-        turn->drop (turn->data);
+      drop_from_line (self, turn);
       g_free (turn);
     }
 }
@@ -201,9 +208,7 @@ on_air_setup_turn_leave (OnAirSetupTurns *self, OnAirSetupTurn *turn)
   switch (turn->state)
     {
     case TURN_WAITING:
-      g_queue_unlink (&self->waiting, &turn->link);
-      if (turn->drop != NULL)
-        turn->drop (turn->data);
+      drop_from_line (self, turn);
       break;
     case TURN_RUNNING:
       g_clear_handle_id (&turn->hold_timer, g_source_remove);
